@@ -1,0 +1,3 @@
+"""reviewbot: AI code review for pull requests and local changes."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,110 @@
+"""Check what the model says against the chunk it saw, and pin each issue to a real line.
+
+Models miscount lines and mangle paths. A path must name a file of the chunk; a line must be
+a new-side line the chunk showed. When the cited line does not hold the issue's `quote`, the
+issue moves to the nearest line that does. What still cannot be pinned becomes a file-level
+or general finding: never a comment on a wrong line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reviewbot.answer import ModelIssue
+from reviewbot.chunker import Chunk
+from reviewbot.findings import Finding
+
+_LEADING = re.compile(r"^(?:\./|/|[ab]/)+")
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def resolve_path(raw: str, paths: list[str]) -> str | None:
+    """The chunk path the model meant by `raw`, or None."""
+    candidate = raw.strip().strip("`'\"").replace("\\", "/")
+    if candidate in paths:
+        return candidate
+    stripped = _LEADING.sub("", candidate)
+    if stripped in paths:
+        return stripped
+    suffix_matches = [p for p in paths if p.endswith("/" + stripped)]
+    if len(suffix_matches) == 1:
+        return suffix_matches[0]
+    return None
+
+
+class ChunkAnchors:
+    """The lines and hunk boundaries of one chunk, per path."""
+
+    def __init__(self, chunk: Chunk) -> None:
+        self.paths = chunk.paths
+        self._lines: dict[str, dict[int, str]] = {}
+        self._hunk_of: dict[str, dict[int, int]] = {}
+        for part in chunk.parts:
+            lines = self._lines.setdefault(part.path, {})
+            hunks = self._hunk_of.setdefault(part.path, {})
+            for piece in part.pieces:
+                hunk_id = id(piece.hunk)
+                for ln in piece.hunk.lines:
+                    if ln.new_no is not None:
+                        lines[ln.new_no] = ln.text
+                        hunks[ln.new_no] = hunk_id
+
+    def lines(self, path: str) -> dict[int, str]:
+        return self._lines.get(path, {})
+
+    def same_hunk(self, path: str, first: int, last: int) -> bool:
+        hunks = self._hunk_of.get(path, {})
+        start = hunks.get(first)
+        return start is not None and all(hunks.get(n) == start for n in range(first, last + 1))
+
+    def find_quote(self, path: str, quote: str, near: int) -> int | None:
+        """The line nearest `near` whose code is the quote (exactly, then as a substring)."""
+        wanted = _squash(quote)
+        if not wanted:
+            return None
+        lines = self.lines(path)
+        exact = [n for n, text in lines.items() if _squash(text) == wanted]
+        if not exact and len(wanted) >= 4:
+            exact = [n for n, text in lines.items() if wanted in _squash(text)]
+        if not exact:
+            return None
+        return min(exact, key=lambda n: (abs(n - near), n))
+
+
+def _holds_quote(code: str, quote: str) -> bool:
+    wanted = _squash(quote)
+    return bool(wanted) and wanted in _squash(code)
+
+
+def anchor_issue(issue: ModelIssue, anchors: ChunkAnchors) -> Finding:
+    common = {
+        "severity": issue.severity,
+        "category": issue.category,
+        "title": issue.title.strip(),
+        "body": issue.body.strip(),
+        "suggestion": issue.suggestion,
+    }
+    path = resolve_path(issue.path, anchors.paths)
+    if path is None:
+        return Finding(path=None, line=None, anchor="general", **common)
+    lines = anchors.lines(path)
+    line = issue.line
+    span = (issue.end_line - issue.line) if issue.end_line and issue.end_line > issue.line else 0
+    quote = (issue.quote or "").strip()
+    if quote and not (line in lines and _holds_quote(lines[line], quote)):
+        moved = anchors.find_quote(path, quote, line)
+        if moved is not None:
+            line = moved
+    if line not in lines:
+        return Finding(path=path, line=None, anchor="file", **common)
+    end_line: int | None = line + span if span else None
+    if end_line is not None and not anchors.same_hunk(path, line, end_line):
+        # The range leaves the hunk: keep the first line, and the suggestion no longer fits it.
+        end_line = None
+        common["suggestion"] = None
+    last = end_line or line
+    code = [lines[n] for n in range(line, last + 1)]
+    return Finding(path=path, line=line, end_line=end_line, anchor="line", code=code, **common)

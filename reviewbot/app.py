@@ -1,0 +1,173 @@
+"""Wire the stages from settings: the one place the CLI and the Action share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reviewbot.cache import ReviewCache
+from reviewbot.config import ConfigError, Settings, env
+from reviewbot.diffmodel import Diff
+from reviewbot.filters import FileFilter
+from reviewbot.findings import ReviewResult
+from reviewbot.llm import Endpoint, ModelClient, Sampling
+from reviewbot.prompts import PromptRenderer, PromptSettings
+from reviewbot.providers import (
+    PROVIDERS,
+    Provider,
+    context_for,
+    default_chunk_budget,
+    get_provider,
+    is_reasoning_model,
+)
+from reviewbot.redact import register_secret
+from reviewbot.review import (
+    EngineOptions,
+    PreparedReview,
+    Prices,
+    ProgressCallback,
+    Reviewer,
+    prepare,
+)
+from reviewbot.tokens import TokenCounter, encoding_for_model, get_counter
+
+
+def resolve_provider(settings: Settings) -> Provider | None:
+    if settings.provider is None:
+        return None
+    provider = get_provider(settings.provider)
+    if provider is None:
+        raise ConfigError(
+            f"unknown provider '{settings.provider}' (choose from {', '.join(PROVIDERS)})"
+        )
+    return provider
+
+
+def resolve_model(settings: Settings, provider: Provider | None) -> str:
+    model = settings.model or (provider.default_model if provider else None)
+    if model:
+        return model
+    if settings.base_url or env("OPENAI_BASE_URL") or (provider and provider.base_url is None):
+        raise ConfigError("no model configured: pass --model (or set REVIEWBOT_MODEL)")
+    return "gpt-4o-mini"
+
+
+def resolve_endpoint(settings: Settings, *, need_key: bool = True) -> Endpoint:
+    provider = resolve_provider(settings)
+    base_url = settings.base_url or (provider.base_url if provider else None)
+    base_url = base_url or env("OPENAI_BASE_URL")
+    if provider is not None and provider.base_url is None and base_url is None:
+        raise ConfigError(f"--provider {provider.name} needs --base-url (the server's /v1 URL)")
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    key_env = provider.key_env if provider else None
+    key = key or (env(key_env) if key_env else None) or env("OPENAI_API_KEY")
+    if not key:
+        if provider is not None and not provider.needs_key:
+            key = "not-needed"  # local servers ignore it, the SDK insists on one
+        elif need_key:
+            where = f"{key_env} or OPENAI_API_KEY" if key_env else "OPENAI_API_KEY"
+            raise ConfigError(f"no API key: set {where}, or pass --api-key")
+        else:
+            key = "dry-run"
+    register_secret(key)
+    mode = settings.response_format
+    first = (provider.first_mode if provider else "json_schema") if mode == "auto" else mode
+    return Endpoint(
+        base_url=base_url,
+        api_key=key,
+        model=resolve_model(settings, provider),
+        provider=provider.name if provider else None,
+        first_mode=first,
+    )
+
+
+def chunk_budget(settings: Settings, model: str) -> int:
+    if settings.max_chunk_tokens:
+        return settings.max_chunk_tokens
+    provider = get_provider(settings.provider) if settings.provider else None
+    return default_chunk_budget(context_for(model, provider), settings.max_answer_tokens)
+
+
+def token_counter(settings: Settings, model: str) -> TokenCounter:
+    name = settings.token_encoding
+    return get_counter(encoding_for_model(model) if name == "auto" else name)
+
+
+def prices_for(settings: Settings, model: str) -> Prices | None:
+    if model in settings.prices:
+        price = settings.prices[model]
+        return Prices(price.input, price.output)
+    if settings.price_input is not None and settings.price_output is not None:
+        return Prices(settings.price_input, settings.price_output)
+    return None
+
+
+def file_filter(settings: Settings) -> FileFilter:
+    return FileFilter(settings.include, settings.exclude, settings.default_excludes)
+
+
+def renderer_for(settings: Settings) -> PromptRenderer:
+    return PromptRenderer(
+        settings.prompt_dir,
+        PromptSettings(settings.language, settings.instructions, settings.max_issues_per_chunk),
+    )
+
+
+@dataclass
+class Plan:
+    """Everything decided before the first request: what --dry-run shows."""
+
+    endpoint: Endpoint
+    prepared: PreparedReview
+    renderer: PromptRenderer
+    counter: TokenCounter
+    prices: Prices | None
+
+    def prompt_tokens(self) -> list[int]:
+        system = self.counter.count(self.renderer.system)
+        return [system + self.counter.count(self.renderer.user(c))
+                for c in self.prepared.plan.chunks]
+
+
+def plan_review(settings: Settings, diff: Diff, *, need_key: bool = True) -> Plan:
+    endpoint = resolve_endpoint(settings, need_key=need_key)
+    counter = token_counter(settings, endpoint.model)
+    renderer = renderer_for(settings)
+    prepared = prepare(diff, file_filter(settings), chunk_budget(settings, endpoint.model), counter)
+    return Plan(endpoint, prepared, renderer, counter, prices_for(settings, endpoint.model))
+
+
+def run_review(plan: Plan, settings: Settings,
+               on_progress: ProgressCallback | None = None) -> tuple[ReviewResult, str | None]:
+    """The review result, and the fatal endpoint error if one stopped it."""
+    endpoint = plan.endpoint
+    stream = settings.stream if settings.stream is not None else is_reasoning_model(endpoint.model)
+    client = ModelClient(
+        endpoint,
+        Sampling(settings.temperature, settings.top_p, settings.max_answer_tokens, settings.seed),
+        stream=stream,
+        max_retries=settings.max_retries,
+        request_timeout=settings.request_timeout,
+    )
+    cache = ReviewCache(settings.cache_dir) if settings.cache else None
+    salt: dict[str, object] = {
+        "model": endpoint.model,
+        "base_url": endpoint.base_url,
+        "templates": plan.renderer.fingerprint,
+        "sampling": [settings.temperature, settings.top_p, settings.max_answer_tokens,
+                     settings.seed],
+    }
+    options = EngineOptions(
+        chunk_budget=plan.prepared.plan.budget,
+        concurrency=settings.concurrency,
+        max_reasks=settings.max_reasks,
+        deadline_seconds=settings.timeout,
+        token_budget=settings.max_tokens,
+        prices=plan.prices,
+    )
+    reviewer = Reviewer(client, plan.renderer, options, cache=cache, cache_salt=salt,
+                        counter=plan.counter, on_progress=on_progress)
+    try:
+        result = reviewer.run(plan.prepared)
+    finally:
+        client.close()
+    return result, reviewer.fatal

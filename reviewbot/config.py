@@ -1,0 +1,160 @@
+"""Settings: flags > env (REVIEWBOT_*) > .reviewbot.toml or [tool.reviewbot] > defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+FailOn = Literal["never", "low", "medium", "high", "critical"]
+FAIL_ON_VALUES = ("never", "low", "medium", "high", "critical")
+
+
+class ConfigError(ValueError):
+    """Configuration that cannot work; the message is one line for the user."""
+
+
+class ModelPrice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="REVIEWBOT_", extra="forbid", validate_default=True, env_ignore_empty=True
+    )
+
+    provider: str | None = None
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str | None = None
+
+    language: str = "en"
+    instructions: str | None = None
+    prompt_dir: Path | None = None
+    max_issues_per_chunk: int = Field(10, ge=1, le=50)
+
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    default_excludes: bool = True
+
+    max_chunk_tokens: int | None = Field(None, ge=200)
+    max_answer_tokens: int = Field(4096, ge=256)
+    temperature: float | None = Field(0.2, ge=0, le=2)
+    top_p: float | None = Field(None, gt=0, le=1)
+    seed: int | None = None
+    stream: bool | None = None
+    response_format: Literal["auto", "json_schema", "json_object", "none"] = "auto"
+    token_encoding: Literal["auto", "o200k_base", "cl100k_base", "estimate"] = "auto"
+
+    concurrency: int = Field(4, ge=1, le=64)
+    max_reasks: int = Field(2, ge=0, le=5)
+    max_retries: int = Field(3, ge=0, le=10)
+    request_timeout: float = Field(180.0, gt=0)
+    timeout: float | None = Field(None, gt=0)
+    max_tokens: int | None = Field(None, ge=1)
+    max_diff_mb: float = Field(32.0, gt=0)
+
+    fail_on: FailOn = "never"
+    on_error: Literal["pass", "fail"] = "fail"
+
+    price_input: float | None = Field(None, ge=0)
+    price_output: float | None = Field(None, ge=0)
+    prices: dict[str, ModelPrice] = Field(default_factory=dict)
+
+    cache: bool = True
+    cache_dir: Path | None = None
+
+    max_comments: int = Field(25, ge=0)
+    request_changes: bool = False
+
+
+def find_config_file(start: Path) -> Path | None:
+    """.reviewbot.toml, or a pyproject.toml with [tool.reviewbot], in start or its parents."""
+    for folder in (start, *start.parents):
+        candidate = folder / ".reviewbot.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data.get("tool"), dict) and "reviewbot" in data["tool"]
+
+
+def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
+    header: tuple[str, ...] = ("tool", "reviewbot") if path.name == "pyproject.toml" else ()
+    return TomlConfigSettingsSource(settings_cls, toml_file=path, toml_table_header=header)
+
+
+def _one_line(exc: ValidationError, origin: str) -> str:
+    problems = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "settings"
+        if err["type"] == "extra_forbidden":
+            problems.append(f"unknown key '{where}'")
+        else:
+            problems.append(f"{where}: {err['msg']}")
+    return f"invalid configuration ({origin}): " + "; ".join(problems)
+
+
+def load_settings(
+    overrides: dict[str, Any], config_file: Path | None = None, cwd: Path | None = None
+) -> Settings:
+    """Settings from flags (`overrides`, None values ignored), env, a config file, defaults."""
+    path = config_file or find_config_file((cwd or Path.cwd()).resolve())
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file not found: {config_file}")
+    if path is not None:
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.__class__.__name__}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+    class _Bound(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            files = (_file_source(settings_cls, path),) if path is not None else ()
+            return (init_settings, env_settings, *files)
+
+    given = {k: v for k, v in overrides.items() if v is not None}
+    origin = f"flags, REVIEWBOT_* env or {path}" if path else "flags or REVIEWBOT_* env"
+    try:
+        return _Bound(**given)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, origin)) from None
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(f"invalid configuration ({origin}): {exc}") from None
+
+
+def env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None

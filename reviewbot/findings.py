@@ -1,0 +1,87 @@
+"""What a review produces: findings, statistics and the overall result."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+# "line": on a diff line; "file": on a file of the diff but no line could be trusted;
+# "general": about the change as a whole (or a path the model named that is not in the diff).
+AnchorKind = Literal["line", "file", "general"]
+
+
+class Finding(BaseModel):
+    path: str | None
+    line: int | None
+    end_line: int | None = None
+    severity: Severity
+    category: str | None = None
+    title: str
+    body: str
+    suggestion: str | None = None
+    anchor: AnchorKind = "line"
+    # The new-side code lines the finding covers, for human reports; not part of the JSON contract.
+    code: list[str] = Field(default_factory=list, exclude=True)
+
+    def sort_key(self) -> tuple[int, str, int, int]:
+        general = 1 if self.path is None else 0
+        return (general, self.path or "", self.line or 0, -self.severity.rank)
+
+
+class SkippedFile(BaseModel):
+    path: str
+    reason: str
+    changed_lines: int = 0
+
+
+class FailedChunk(BaseModel):
+    index: int
+    paths: list[str]
+    reason: str
+    changed_lines: int = 0
+
+
+class Stats(BaseModel):
+    chunks: int = 0
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    failed_chunks: int = 0
+    reasks: int = 0
+    retries: int = 0
+    cached_chunks: int = 0
+    changed_lines: int = 0
+    reviewed_lines: int = 0
+    skipped_lines: int = 0
+    estimated_cost: float | None = None
+    elapsed_seconds: float = 0.0
+
+
+class ReviewResult(BaseModel):
+    score: int | None
+    findings: list[Finding] = Field(default_factory=list)
+    stats: Stats = Field(default_factory=Stats)
+    skipped_files: list[SkippedFile] = Field(default_factory=list)
+    failed_chunks: list[FailedChunk] = Field(default_factory=list)
+    model: str | None = None
+
+    def worst_severity(self) -> Severity | None:
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)

@@ -1,0 +1,170 @@
+"""A Markdown report for a job summary or a pull request comment.
+
+Titles, bodies, categories and reasons come from the model (or from error messages) and are
+untrusted: outside code spans, `<` is escaped so no HTML tag or `<!--` comment survives, and
+`@name` gets a zero-width joiner after the `@` so nobody is pinged. A fenced block the model
+left open is closed so it cannot swallow the rest of the report.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+
+from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
+from reviewbot.reporters.base import Reporter
+from reviewbot.reporters.text import (
+    SEVERITIES,
+    changed_note,
+    counts,
+    line_span,
+    one_line,
+    ordered,
+    plural,
+    score_label,
+    stats_line,
+)
+
+ICON = {
+    Severity.CRITICAL: "🔴",
+    Severity.HIGH: "🟠",
+    Severity.MEDIUM: "🟡",
+    Severity.LOW: "🔵",
+}
+ZWJ = "\u200d"
+_MENTION = re.compile(r"(?<![\w@/.+-])@(?=[A-Za-z0-9])")
+_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+
+
+def _escape_plain(text: str) -> str:
+    return _MENTION.sub("@" + ZWJ, text.replace("<", "&lt;"))
+
+
+def _escape_line(line: str) -> str:
+    """Escape one line outside its code spans; a span must open and close on the line."""
+    out: list[str] = []
+    plain_from = i = 0
+    while i < len(line):
+        if line[i] != "`":
+            i += 1
+            continue
+        end = i
+        while end < len(line) and line[end] == "`":
+            end += 1
+        escaped = (i - len(line[:i].rstrip("\\"))) % 2 == 1
+        close = None if escaped else re.compile(rf"(?<!`)`{{{end - i}}}(?!`)").search(line, end)
+        if close is None:
+            i = end
+            continue
+        out.append(_escape_plain(line[plain_from:i]))
+        out.append(line[i : close.end()])
+        i = plain_from = close.end()
+    out.append(_escape_plain(line[plain_from:]))
+    return "".join(out)
+
+
+def neutralise(text: str) -> str:
+    """Make untrusted text safe to embed in Markdown.
+
+    Outside code, `<` becomes `&lt;` (no raw HTML, no hidden `<!--` comments) and `@name`
+    becomes `@`+ZWJ+`name` (no pings). Code spans and fenced blocks opened at column 0 stay
+    verbatim, since Markdown renders them literally; a fence left open is closed at the end.
+    """
+    out: list[str] = []
+    fence: tuple[str, int, bool] | None = None  # (char, length, verbatim)
+    for line in text.split("\n"):
+        match = _FENCE.match(line)
+        if fence is not None:
+            char, size, verbatim = fence
+            if (match and match.group(2)[0] == char and len(match.group(2)) >= size
+                    and not match.group(3).strip()):
+                fence = None
+                out.append(line)
+            else:
+                out.append(line if verbatim else _escape_line(line))
+            continue
+        if match and not (match.group(2)[0] == "`" and "`" in match.group(3)):
+            verbatim = match.group(1) == ""
+            fence = (match.group(2)[0], len(match.group(2)), verbatim)
+            out.append(line if verbatim else _escape_line(line))
+            continue
+        out.append(_escape_line(line))
+    if fence is not None:
+        out.append(fence[0] * fence[1])
+    return "\n".join(out)
+
+
+def fence_for(code: str, char: str = "`") -> str:
+    """A fence longer than any run of `char` inside `code` (at least three)."""
+    longest = max((len(run) for run in re.findall(rf"{re.escape(char)}+", code)), default=0)
+    return char * max(3, longest + 1)
+
+
+def code_span(text: str) -> str:
+    """Inline code that survives backticks inside `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+class MarkdownReporter(Reporter):
+    name = "markdown"
+
+    def render(self, result: ReviewResult) -> str:
+        parts = ["## reviewbot review", self._headline(result)]
+        if result.findings:
+            parts.append(self._counts(result))
+        for path, group in groupby(ordered(result.findings), key=lambda f: f.path):
+            parts.append("### General" if path is None else f"### {code_span(path)}")
+            parts.extend(self._finding(f) for f in group)
+        if result.skipped_files:
+            parts.append("### Skipped files")
+            parts.append("\n".join(self._skipped(s) for s in result.skipped_files))
+        if result.failed_chunks:
+            parts.append("### Failed chunks")
+            parts.append("\n".join(self._failed(f) for f in result.failed_chunks))
+        parts.append(f"<sub>{stats_line(result)}</sub>")
+        return "\n\n".join(parts) + "\n"
+
+    def _headline(self, result: ReviewResult) -> str:
+        line = f"**Score: {score_label(result)}** · {plural(len(result.findings), 'finding')}"
+        if result.model:
+            line += f" · model {code_span(one_line(result.model))}"
+        return line
+
+    def _counts(self, result: ReviewResult) -> str:
+        tally = counts(result)
+        rows = ["| Severity | Findings |", "| --- | ---: |"]
+        rows += [f"| {ICON[sev]} {sev.value} | {tally[sev]} |" for sev in SEVERITIES]
+        return "\n".join(rows)
+
+    def _finding(self, finding: Finding) -> str:
+        title = neutralise(one_line(finding.title)) or "(untitled)"
+        blocks = [f"#### {ICON[finding.severity]} {finding.severity.value} · {title}"]
+        where = []
+        if finding.path is not None:
+            span = line_span(finding)
+            where.append(f"line {span.replace('-', '–')}" if span else "whole file")
+        if finding.category:
+            where.append(code_span(one_line(finding.category)))
+        if where:
+            blocks.append(" · ".join(where))
+        if finding.body.strip():
+            blocks.append(neutralise(finding.body.strip()))
+        if finding.suggestion == "":
+            blocks.append("Suggested replacement: delete these lines.")
+        elif finding.suggestion is not None:
+            code = finding.suggestion.removesuffix("\n")
+            fence = fence_for(code)
+            blocks.append(f"Suggested replacement:\n\n{fence}\n{code}\n{fence}")
+        return "\n\n".join(blocks)
+
+    def _skipped(self, skipped: SkippedFile) -> str:
+        reason = neutralise(one_line(skipped.reason))
+        return f"- {code_span(skipped.path)} — {reason}{changed_note(skipped.changed_lines)}"
+
+    def _failed(self, failed: FailedChunk) -> str:
+        paths = ", ".join(code_span(p) for p in failed.paths) or "no files"
+        reason = neutralise(one_line(failed.reason)) + changed_note(failed.changed_lines)
+        return f"- chunk {failed.index + 1} ({paths}) — {reason}"

@@ -1,0 +1,275 @@
+"""The report for people: findings grouped by file with their code, then a summary footer.
+
+Also holds the small helpers the other reporters share (labels, counts, the compact line).
+"""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+from itertools import groupby
+
+from rich.console import Console
+from rich.padding import Padding
+from rich.text import Text
+
+from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
+from reviewbot.reporters.base import Reporter
+
+SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+
+_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "bold yellow",
+    Severity.LOW: "bold cyan",
+}
+# Terminal control characters other than newline and tab; rich only strips a few of them,
+# and an ESC from model text could rewrite the user's terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def ordered(findings: list[Finding]) -> list[Finding]:
+    """Files by path (file-level findings first, then by line), general findings last."""
+    return sorted(findings, key=Finding.sort_key)
+
+
+def counts(result: ReviewResult) -> dict[Severity, int]:
+    tally = dict.fromkeys(SEVERITIES, 0)
+    for finding in result.findings:
+        tally[finding.severity] += 1
+    return tally
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def first_line(text: str) -> str:
+    return next((one_line(line) for line in text.splitlines() if line.strip()), "")
+
+
+def last_line(finding: Finding) -> int | None:
+    """The end of a multi-line range; None for a single line or no line."""
+    if finding.line is None or finding.end_line is None or finding.end_line <= finding.line:
+        return None
+    return finding.end_line
+
+
+def line_span(finding: Finding) -> str:
+    """"12" or "12-14"; empty when the finding has no trusted line."""
+    if finding.line is None:
+        return ""
+    end = last_line(finding)
+    return f"{finding.line}-{end}" if end else str(finding.line)
+
+
+def location_label(finding: Finding) -> str:
+    if finding.path is None:
+        return "(general)"
+    span = line_span(finding)
+    return f"{finding.path}:{span}" if span else finding.path
+
+
+def compact_line(finding: Finding) -> str:
+    """`path:line: severity: title — first line of body`, the form editors and pre-commit parse."""
+    where = "(general)" if finding.path is None else finding.path
+    if finding.path is not None and finding.line is not None:
+        where = f"{finding.path}:{finding.line}"
+    head = f"{where}: {finding.severity.value}: {one_line(finding.title)}"
+    summary = first_line(finding.body)
+    return f"{head} — {summary}" if summary else head
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {many or word + 's'}"
+
+
+def score_label(result: ReviewResult) -> str:
+    return "n/a" if result.score is None else f"{result.score}/10"
+
+
+def changed_note(lines: int) -> str:
+    """" (12 changed lines)", or nothing when the count is unknown."""
+    return f" ({plural(lines, 'changed line')})" if lines else ""
+
+
+def skipped_label(skipped: SkippedFile) -> str:
+    return f"{skipped.path} — {skipped.reason}{changed_note(skipped.changed_lines)}"
+
+
+def failed_label(failed: FailedChunk) -> str:
+    paths = ", ".join(failed.paths) or "no files"
+    note = changed_note(failed.changed_lines)
+    return f"chunk {failed.index + 1} ({paths}) — {failed.reason}{note}"
+
+
+def summary_line(result: ReviewResult) -> str:
+    """One line: findings by severity, score, skipped files and failed chunks."""
+    tally = counts(result)
+    total = len(result.findings)
+    if total:
+        parts = ", ".join(f"{n} {sev.value}" for sev, n in tally.items() if n)
+        text = f"{plural(total, 'finding')} ({parts})"
+    else:
+        text = "no findings"
+    text += f", score {score_label(result)}"
+    if result.skipped_files:
+        text += f", {plural(len(result.skipped_files), 'file')} skipped"
+    if result.failed_chunks:
+        text += f", {plural(len(result.failed_chunks), 'chunk')} failed"
+    return text
+
+
+def work_line(result: ReviewResult) -> str:
+    """Chunks, requests (with retries, re-asks and cache hits) and elapsed time."""
+    stats = result.stats
+    requests = plural(stats.requests, "request")
+    extra = []
+    if stats.retries:
+        extra.append(plural(stats.retries, "retry", "retries"))
+    if stats.reasks:
+        extra.append(plural(stats.reasks, "re-ask"))
+    if stats.cached_chunks:
+        extra.append(f"{stats.cached_chunks} cached")
+    if extra:
+        requests += f" ({', '.join(extra)})"
+    return f"{plural(stats.chunks, 'chunk')}, {requests}, {stats.elapsed_seconds:.1f} s"
+
+
+def token_line(result: ReviewResult) -> str:
+    stats = result.stats
+    line = f"{stats.prompt_tokens:,} prompt + {stats.completion_tokens:,} completion tokens"
+    if stats.estimated_cost is not None:
+        line += f", estimated cost {stats.estimated_cost:.4f}"
+    return line
+
+
+def stats_line(result: ReviewResult) -> str:
+    return f"{work_line(result)}, {token_line(result)}"
+
+
+def _indent(text: Text, spaces: int) -> Padding:
+    return Padding(text, (0, 0, 0, spaces), expand=False)
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\r\n", "\n")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class TextReporter(Reporter):
+    """Rich text for a terminal; model text is never parsed as rich markup."""
+
+    name = "text"
+
+    def render(self, result: ReviewResult) -> str:
+        buffer = StringIO()
+        console = Console(
+            file=buffer,
+            force_terminal=self.options.color,
+            no_color=not self.options.color,
+            width=self.options.width,
+            highlight=False,
+            emoji=False,
+        )
+        if self.options.compact:
+            self._compact(console, result)
+        else:
+            self._full(console, result)
+        # rich pads every line of a block to the block's width; nobody wants that whitespace.
+        return "\n".join(line.rstrip(" ") for line in buffer.getvalue().split("\n"))
+
+    def _compact(self, console: Console, result: ReviewResult) -> None:
+        for finding in ordered(result.findings):
+            console.print(Text(_clean(compact_line(finding))), soft_wrap=True)
+        for skipped in result.skipped_files:
+            line = f"{skipped.path}: skipped: {one_line(skipped.reason)}"
+            console.print(Text(_clean(line)), soft_wrap=True)
+        for failed in result.failed_chunks:
+            line = f"reviewbot: {one_line(failed_label(failed))}"
+            console.print(Text(_clean(line)), soft_wrap=True)
+        console.print(Text(f"reviewbot: {summary_line(result)}"), soft_wrap=True)
+
+    def _full(self, console: Console, result: ReviewResult) -> None:
+        findings = ordered(result.findings)
+        for path, group in groupby(findings, key=lambda f: f.path):
+            header = "General" if path is None else path
+            console.print(Text(_clean(header), style="bold underline"))
+            console.print()
+            for finding in group:
+                self._finding(console, finding)
+        if not findings:
+            console.print(Text("No findings.", style="bold green"))
+            console.print()
+        self._footer(console, result)
+
+    def _finding(self, console: Console, finding: Finding) -> None:
+        head = Text()
+        head.append(f" {finding.severity.value.upper()} ", style=_STYLE[finding.severity])
+        head.append(" ")
+        head.append(_clean(one_line(finding.title)), style="bold")
+        console.print(head)
+        where = Text(_clean(location_label(finding)), style="dim")
+        if finding.category:
+            where.append(f"  [{_clean(one_line(finding.category))}]", style="dim")
+        console.print(_indent(where, 2))
+        if finding.body.strip():
+            console.print(_indent(Text(_clean(finding.body.strip("\n"))), 2))
+        if finding.code:
+            console.print(_indent(self._code(finding), 2))
+        if finding.suggestion is not None:
+            console.print(_indent(Text("Suggested replacement:", style="green"), 2))
+            suggestion = Text()
+            lines = finding.suggestion.split("\n") if finding.suggestion else []
+            for line in lines or ["(delete these lines)"]:
+                suggestion.append("+ ", style="green")
+                suggestion.append(_clean(line.rstrip("\r")) + "\n", style="green")
+            suggestion.rstrip()
+            console.print(_indent(suggestion, 4))
+        console.print()
+
+    def _code(self, finding: Finding) -> Text:
+        first = finding.line
+        width = len(str(first + len(finding.code) - 1)) if first is not None else 0
+        code = Text()
+        for offset, line in enumerate(finding.code):
+            number = f"{first + offset:>{width}}" if first is not None else ""
+            code.append(f"{number} │ ", style="dim")
+            code.append(_clean(line.rstrip("\r\n")) + "\n")
+        code.rstrip()
+        return code
+
+    def _footer(self, console: Console, result: ReviewResult) -> None:
+        line = Text()
+        line.append(f"Score: {score_label(result)}", style="bold")
+        line.append(f"   Findings: {len(result.findings)}")
+        tally = counts(result)
+        if result.findings:
+            line.append(" (")
+            shown = [sev for sev in SEVERITIES if tally[sev]]
+            for i, sev in enumerate(shown):
+                line.append(f"{tally[sev]} {sev.value}", style=_STYLE[sev])
+                if i < len(shown) - 1:
+                    line.append(", ")
+            line.append(")")
+        console.print(line)
+        if result.model:
+            console.print(Text(f"Model: {_clean(result.model)}"))
+        console.print(Text(f"Stats: {work_line(result)}"))
+        console.print(Text(f"Tokens: {token_line(result)}"))
+        stats = result.stats
+        if stats.changed_lines:
+            coverage = f"Reviewed {stats.reviewed_lines:,} of {stats.changed_lines:,} changed lines"
+            if stats.skipped_lines:
+                coverage += f" ({stats.skipped_lines:,} skipped)"
+            console.print(Text(coverage))
+        self._problems(console, "Skipped files", [skipped_label(s) for s in result.skipped_files])
+        self._problems(console, "Failed chunks", [failed_label(f) for f in result.failed_chunks])
+
+    def _problems(self, console: Console, title: str, lines: list[str]) -> None:
+        if not lines:
+            return
+        console.print(Text(f"{title} ({len(lines)}):", style="bold yellow"))
+        for line in lines:
+            console.print(_indent(Text(_clean(line)), 2))

@@ -1,0 +1,105 @@
+"""Where the change comes from: a diff file or stdin, git, or whole files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from reviewbot.diffmodel import Diff
+from reviewbot.diffparse import file_as_diff
+from reviewbot.findings import SkippedFile
+
+
+class SourceError(ValueError):
+    """The input cannot be read; the message is one line for the user."""
+
+
+def decode(data: bytes) -> str:
+    """Text from bytes: UTF-16/UTF-8 by BOM, else UTF-8, else Latin-1 (which never fails)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def read_diff(arg: str, max_bytes: int) -> str:
+    """The diff text from a path, or from stdin for '-'."""
+    if arg == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        origin = "stdin"
+    else:
+        path = Path(arg)
+        if not path.is_file():
+            raise SourceError(f"diff file not found: {arg}")
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise SourceError(f"cannot read {arg}: {exc.strerror}") from None
+        origin = arg
+    if len(data) > max_bytes:
+        raise SourceError(
+            f"the diff from {origin} is over {max_bytes // (1024 * 1024)} MB; "
+            "review a narrower range or raise --max-diff-mb"
+        )
+    return decode(data)
+
+
+def _git(args: list[str], cwd: Path | None = None) -> bytes:
+    command = [
+        "git", "-c", "core.quotePath=true", "-c", "diff.noprefix=false",
+        "-c", "diff.mnemonicPrefix=false", *args,
+    ]
+    try:
+        done = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise SourceError("git is not installed or not on PATH") from None
+    if done.returncode != 0:
+        message = decode(done.stderr).strip().splitlines()
+        raise SourceError(f"git {args[0]} failed: {message[0] if message else 'unknown error'}")
+    return done.stdout
+
+
+# Git's default 3 lines of context, as GitHub shows: -U0 can shift hunks and anchors.
+_DIFF_ARGS = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--src-prefix=a/",
+              "--dst-prefix=b/"]
+
+
+def git_diff(*, base: str | None = None, staged: bool = False, paths: list[str] | None = None,
+             cwd: Path | None = None) -> str:
+    """`git diff` of staged changes, or of HEAD against the merge base with `base`."""
+    args = list(_DIFF_ARGS)
+    if staged:
+        args.append("--cached")
+    if base is not None:
+        args.append(f"{base}...HEAD" if not staged else base)
+    args.append("--")
+    args.extend(paths or [])
+    return decode(_git(args, cwd))
+
+
+def files_diff(paths: list[str]) -> tuple[Diff, list[SkippedFile]]:
+    """Whole files as all-added diffs; binary files are listed as skipped."""
+    diff = Diff()
+    skipped: list[SkippedFile] = []
+    for name in paths:
+        path = Path(name)
+        if not path.exists():
+            raise SourceError(f"no such file: {name}")
+        if path.is_dir():
+            raise SourceError(f"{name} is a directory; name files, or use --base/--staged")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SourceError(f"cannot read {name}: {exc.strerror}") from None
+        shown = Path(name).as_posix().removeprefix("./")
+        if b"\0" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            skipped.append(SkippedFile(path=shown, reason="binary"))
+            continue
+        diff.files.append(file_as_diff(shown, decode(data)))
+    return diff, skipped
