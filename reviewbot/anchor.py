@@ -9,10 +9,11 @@ or general finding: never a comment on a wrong line.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from reviewbot.answer import ModelIssue
 from reviewbot.chunker import Chunk
-from reviewbot.findings import Finding
+from reviewbot.findings import AnchorKind, Finding
 
 _LEADING = re.compile(r"^(?:\./|/|[ab]/)+")
 
@@ -80,16 +81,20 @@ def _holds_quote(code: str, quote: str) -> bool:
 
 
 def anchor_issue(issue: ModelIssue, anchors: ChunkAnchors) -> Finding:
-    common = {
-        "severity": issue.severity,
-        "category": issue.category,
-        "title": issue.title.strip(),
-        "body": issue.body.strip(),
-        "suggestion": issue.suggestion,
-    }
+    def finding(path: str | None, line: int | None, anchor: AnchorKind, **extra: Any) -> Finding:
+        fields: dict[str, Any] = {
+            "severity": issue.severity,
+            "category": issue.category,
+            "title": issue.title.strip(),
+            "body": issue.body.strip(),
+            "suggestion": issue.suggestion,
+        }
+        fields.update(extra)
+        return Finding(path=path, line=line, anchor=anchor, **fields)
+
     path = resolve_path(issue.path, anchors.paths)
     if path is None:
-        return Finding(path=None, line=None, anchor="general", **common)
+        return finding(None, None, "general")
     lines = anchors.lines(path)
     line = issue.line
     span = (issue.end_line - issue.line) if issue.end_line and issue.end_line > issue.line else 0
@@ -99,12 +104,13 @@ def anchor_issue(issue: ModelIssue, anchors: ChunkAnchors) -> Finding:
         if moved is not None:
             line = moved
     if line not in lines:
-        return Finding(path=path, line=None, anchor="file", **common)
+        return finding(path, None, "file")
     end_line: int | None = line + span if span else None
+    suggestion = issue.suggestion
     if end_line is not None and not anchors.same_hunk(path, line, end_line):
         # The range leaves the hunk: keep the first line, and the suggestion no longer fits it.
         end_line = None
-        common["suggestion"] = None
+        suggestion = None
     last = end_line or line
     code = [lines[n] for n in range(line, last + 1)]
-    return Finding(path=path, line=line, end_line=end_line, anchor="line", code=code, **common)
+    return finding(path, line, "line", end_line=end_line, code=code, suggestion=suggestion)

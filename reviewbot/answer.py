@@ -69,8 +69,10 @@ def answer_json_schema() -> dict[str, Any]:
                         "path": {"type": "string"},
                         "line": {"type": "integer"},
                         "end_line": {"type": ["integer", "null"]},
-                        "severity": {"type": "string",
-                                     "enum": ["critical", "high", "medium", "low"]},
+                        "severity": {
+                            "type": "string",
+                            "enum": ["critical", "high", "medium", "low"],
+                        },
                         "category": nullable_str,
                         "title": {"type": "string"},
                         "body": {"type": "string"},

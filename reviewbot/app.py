@@ -124,8 +124,9 @@ class Plan:
 
     def prompt_tokens(self) -> list[int]:
         system = self.counter.count(self.renderer.system)
-        return [system + self.counter.count(self.renderer.user(c))
-                for c in self.prepared.plan.chunks]
+        return [
+            system + self.counter.count(self.renderer.user(c)) for c in self.prepared.plan.chunks
+        ]
 
 
 def plan_review(settings: Settings, diff: Diff, *, need_key: bool = True) -> Plan:
@@ -136,8 +137,9 @@ def plan_review(settings: Settings, diff: Diff, *, need_key: bool = True) -> Pla
     return Plan(endpoint, prepared, renderer, counter, prices_for(settings, endpoint.model))
 
 
-def run_review(plan: Plan, settings: Settings,
-               on_progress: ProgressCallback | None = None) -> tuple[ReviewResult, str | None]:
+def run_review(
+    plan: Plan, settings: Settings, on_progress: ProgressCallback | None = None
+) -> tuple[ReviewResult, str | None]:
     """The review result, and the fatal endpoint error if one stopped it."""
     endpoint = plan.endpoint
     stream = settings.stream if settings.stream is not None else is_reasoning_model(endpoint.model)
@@ -153,8 +155,12 @@ def run_review(plan: Plan, settings: Settings,
         "model": endpoint.model,
         "base_url": endpoint.base_url,
         "templates": plan.renderer.fingerprint,
-        "sampling": [settings.temperature, settings.top_p, settings.max_answer_tokens,
-                     settings.seed],
+        "sampling": [
+            settings.temperature,
+            settings.top_p,
+            settings.max_answer_tokens,
+            settings.seed,
+        ],
     }
     options = EngineOptions(
         chunk_budget=plan.prepared.plan.budget,
@@ -164,8 +170,15 @@ def run_review(plan: Plan, settings: Settings,
         token_budget=settings.max_tokens,
         prices=plan.prices,
     )
-    reviewer = Reviewer(client, plan.renderer, options, cache=cache, cache_salt=salt,
-                        counter=plan.counter, on_progress=on_progress)
+    reviewer = Reviewer(
+        client,
+        plan.renderer,
+        options,
+        cache=cache,
+        cache_salt=salt,
+        counter=plan.counter,
+        on_progress=on_progress,
+    )
     try:
         result = reviewer.run(plan.prepared)
     finally:

@@ -8,6 +8,7 @@ entries read as misses; the total size is bounded by evicting the least recently
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -49,10 +50,8 @@ class ReviewCache:
             return None
         if not isinstance(data, dict):
             return None
-        try:
+        with contextlib.suppress(OSError):
             os.utime(path)  # recency for eviction
-        except OSError:
-            pass
         return data
 
     def put(self, key: str, value: dict[str, Any]) -> None:

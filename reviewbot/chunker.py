@@ -126,8 +126,13 @@ def _split_hunk(
     line_tokens = counter.count_many(line_texts)
     # Plan with the costliest header a run can have (numbers at their widest), record the
     # real one.
-    widest = Hunk(hunk.old_start + hunk.old_count, hunk.old_count,
-                  hunk.new_start + hunk.new_count, hunk.new_count, hunk.section)
+    widest = Hunk(
+        hunk.old_start + hunk.old_count,
+        hunk.old_count,
+        hunk.new_start + hunk.new_count,
+        hunk.new_count,
+        hunk.section,
+    )
     header_cost = counter.count(widest.header + "\n")
     pieces: list[HunkPiece] = []
     # The old/new line a run follows: a side with no lines in the run starts there, as in
@@ -270,10 +275,17 @@ def plan_chunks(files: list[FileDiff], budget: int, counter: TokenCounter) -> Ch
             # The nearest parts of the same file already placed: this part's chunk must
             # come after the one and before the other.
             key = id(part.file)
-            before = next((placed[(key, n)] for n in range(part.part - 1, 0, -1)
-                           if (key, n) in placed), None)
-            after = next((placed[(key, n)] for n in range(part.part + 1, part.parts + 1)
-                          if (key, n) in placed), None)
+            before = next(
+                (placed[(key, n)] for n in range(part.part - 1, 0, -1) if (key, n) in placed), None
+            )
+            after = next(
+                (
+                    placed[(key, n)]
+                    for n in range(part.part + 1, part.parts + 1)
+                    if (key, n) in placed
+                ),
+                None,
+            )
         slot = next(
             (
                 b

@@ -36,8 +36,9 @@ def _instructions(value: str | None) -> str | None:
     return value
 
 
-def _load_diff(files: tuple[str, ...], diff_arg: str | None, base: str | None, staged: bool,
-               settings: Settings) -> tuple[Diff, list[SkippedFile]]:
+def _load_diff(
+    files: tuple[str, ...], diff_arg: str | None, base: str | None, staged: bool, settings: Settings
+) -> tuple[Diff, list[SkippedFile]]:
     if diff_arg is not None and (files or base or staged):
         fail("--diff cannot be combined with FILES, --base or --staged")
     if diff_arg is not None:
@@ -57,14 +58,18 @@ def _load_diff(files: tuple[str, ...], diff_arg: str | None, base: str | None, s
 def _print_plan(plan: Plan) -> None:
     chunks = plan.prepared.plan.chunks
     tokens = plan.prompt_tokens()
-    out = [f"model: {plan.endpoint.model}  endpoint: {plan.endpoint.base_url or 'OpenAI'}  "
-           f"chunk budget: {plan.prepared.plan.budget} tokens  counter: {plan.counter.name}"]
-    for chunk, count in zip(chunks, tokens):
+    out = [
+        f"model: {plan.endpoint.model}  endpoint: {plan.endpoint.base_url or 'OpenAI'}  "
+        f"chunk budget: {plan.prepared.plan.budget} tokens  counter: {plan.counter.name}"
+    ]
+    for chunk, count in zip(chunks, tokens, strict=False):
         files = ", ".join(
             f"{p.path}" + (f" [{p.part}/{p.parts}]" if p.parts > 1 else "") for p in chunk.parts
         )
-        out.append(f"chunk {chunk.index + 1}: {count} prompt tokens, "
-                   f"{chunk.changed_count} changed lines: {files}")
+        out.append(
+            f"chunk {chunk.index + 1}: {count} prompt tokens, "
+            f"{chunk.changed_count} changed lines: {files}"
+        )
     for skipped in plan.prepared.skipped:
         out.append(f"skipped {skipped.path}: {skipped.reason}")
     total = sum(tokens)
@@ -76,8 +81,9 @@ def _print_plan(plan: Plan) -> None:
     click.echo("\n".join(out))
 
 
-def _report(result: ReviewResult, fmt: str, output: Path | None, color: bool,
-            compact: bool) -> None:
+def _report(
+    result: ReviewResult, fmt: str, output: Path | None, color: bool, compact: bool
+) -> None:
     options = ReportOptions(color=color, width=100, compact=compact)
     if output is not None:
         text = get_reporter(fmt, ReportOptions(color=False)).render(result)
@@ -98,8 +104,12 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     progress = Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )
     task = progress.add_task("reviewing", total=None)
 
@@ -111,34 +121,54 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("files", nargs=-1, type=click.Path())
-@click.option("--diff", "diff_arg", metavar="PATH|-", help="Review a unified diff file ('-' = stdin).")
+@click.option(
+    "--diff", "diff_arg", metavar="PATH|-", help="Review a unified diff file ('-' = stdin)."
+)
 @click.option("--base", metavar="REF", help="Review HEAD's changes since its merge base with REF.")
 @click.option("--staged", is_flag=True, help="Review staged changes (limited to FILES if given).")
 @click.option("--pr", metavar="URL", help="Review a GitHub pull request (URL or owner/repo#N).")
 @click.option("--post", is_flag=True, help="With --pr: post the review on the pull request.")
-@click.option("--dry-run", is_flag=True, help="No model call: show the chunk plan and token counts.")
-@click.option("--provider", help="Preset: openai, deepseek, qwen, siliconflow, ark, lingyiwanwu, "
-              "openrouter, ollama, vllm, llamacpp, generic.")
-@click.option("--base-url", help="OpenAI-compatible base URL (default: provider's, OPENAI_BASE_URL).")
+@click.option(
+    "--dry-run", is_flag=True, help="No model call: show the chunk plan and token counts."
+)
+@click.option(
+    "--provider",
+    help="Preset: openai, deepseek, qwen, siliconflow, ark, lingyiwanwu, "
+    "openrouter, ollama, vllm, llamacpp, generic.",
+)
+@click.option(
+    "--base-url", help="OpenAI-compatible base URL (default: provider's, OPENAI_BASE_URL)."
+)
 @click.option("--api-key", help="API key (prefer the env var: OPENAI_API_KEY or the provider's).")
 @click.option("--model", help="Model name.")
 @click.option("--language", help="Review language: en, zh, ja, ... (default en).")
 @click.option("--instructions", help="Project rules for the reviewer (text, or @file).")
-@click.option("--prompt-dir", type=click.Path(path_type=Path), help="Directory overriding "
-              "system.j2 / user.j2 / reask.j2.")
+@click.option(
+    "--prompt-dir",
+    type=click.Path(path_type=Path),
+    help="Directory overriding system.j2 / user.j2 / reask.j2.",
+)
 @click.option("--include", multiple=True, help="Only review paths matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip paths matching this glob (repeatable).")
-@click.option("--no-default-excludes", is_flag=True, default=None,
-              help="Also review lock, minified and generated files.")
+@click.option(
+    "--no-default-excludes",
+    is_flag=True,
+    default=None,
+    help="Also review lock, minified and generated files.",
+)
 @click.option("--max-chunk-tokens", type=int, help="Diff tokens per request (default from model).")
 @click.option("--max-answer-tokens", type=int, help="max_tokens for each answer (default 4096).")
 @click.option("--temperature", type=float, help="Sampling temperature (default 0.2).")
 @click.option("--top-p", type=float, help="Nucleus sampling top_p.")
 @click.option("--seed", type=int, help="Sampling seed, where the provider supports it.")
-@click.option("--stream/--no-stream", default=None, help="Stream answers (default: on for "
-              "reasoning models).")
-@click.option("--response-format", type=click.Choice(["auto", "json_schema", "json_object", "none"]),
-              help="Structured output mode to start with (default auto).")
+@click.option(
+    "--stream/--no-stream", default=None, help="Stream answers (default: on for reasoning models)."
+)
+@click.option(
+    "--response-format",
+    type=click.Choice(["auto", "json_schema", "json_object", "none"]),
+    help="Structured output mode to start with (default auto).",
+)
 @click.option("--concurrency", type=int, help="Requests in flight at once (default 4).")
 @click.option("--max-reasks", type=int, help="Re-asks after an invalid answer (default 2).")
 @click.option("--max-retries", type=int, help="Retries of 429/5xx/timeouts (default 3).")
@@ -148,26 +178,55 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
 @click.option("--price-input", type=float, help="Price per million input tokens, for the estimate.")
 @click.option("--price-output", type=float, help="Price per million output tokens.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--output", type=click.Path(path_type=Path), help="Write --format to FILE; the "
-              "terminal still gets the text report.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON_VALUES),
-              help="Exit 1 when a finding is at or above this severity (default never; high "
-              "under pre-commit).")
-@click.option("--on-error", type=click.Choice(["pass", "fail"]),
-              help="When the endpoint is unusable: exit 3 (fail, default) or 0 (pass).")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write --format to FILE; the terminal still gets the text report.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON_VALUES),
+    help="Exit 1 when a finding is at or above this severity (default never; high "
+    "under pre-commit).",
+)
+@click.option(
+    "--on-error",
+    type=click.Choice(["pass", "fail"]),
+    help="When the endpoint is unusable: exit 3 (fail, default) or 0 (pass).",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the review cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Cache directory.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path),
-              help="Config file (default: .reviewbot.toml or [tool.reviewbot] in pyproject.toml).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Config file (default: .reviewbot.toml or [tool.reviewbot] in pyproject.toml).",
+)
 @click.option("--color/--no-color", default=None, help="Colour (default: when a terminal).")
 @click.option("--max-comments", type=int, help="With --post: inline comments at most (default 25).")
-@click.option("--request-changes", is_flag=True, default=None,
-              help="With --post: request changes when findings reach --fail-on.")
+@click.option(
+    "--request-changes",
+    is_flag=True,
+    default=None,
+    help="With --post: request changes when findings reach --fail-on.",
+)
 @click.version_option(__version__, prog_name="reviewbot")
-def command(files: tuple[str, ...], diff_arg: str | None, base: str | None, staged: bool,
-            pr: str | None, post: bool, dry_run: bool, fmt: str, output: Path | None,
-            config_file: Path | None, color: bool | None, no_cache: bool,
-            no_default_excludes: bool | None, **flags: Any) -> None:
+def command(
+    files: tuple[str, ...],
+    diff_arg: str | None,
+    base: str | None,
+    staged: bool,
+    pr: str | None,
+    post: bool,
+    dry_run: bool,
+    fmt: str,
+    output: Path | None,
+    config_file: Path | None,
+    color: bool | None,
+    no_cache: bool,
+    no_default_excludes: bool | None,
+    **flags: Any,
+) -> None:
     """Review code changes with any OpenAI-compatible model.
 
     \b
@@ -192,8 +251,11 @@ def command(files: tuple[str, ...], diff_arg: str | None, base: str | None, stag
         if pr is not None:
             from reviewbot.github.face import review_pull_request
 
-            sys.exit(review_pull_request(pr, settings, post=post, fmt=fmt, output=output,
-                                         dry_run=dry_run))
+            sys.exit(
+                review_pull_request(
+                    pr, settings, post=post, fmt=fmt, output=output, dry_run=dry_run
+                )
+            )
         if post:
             fail("--post needs --pr")
         diff, skipped_inputs = _load_diff(files, diff_arg, base, staged, settings)
@@ -209,8 +271,11 @@ def command(files: tuple[str, ...], diff_arg: str | None, base: str | None, stag
         _print_plan(plan)
         sys.exit(EXIT_OK)
     if not plan.prepared.plan.chunks:
-        click.echo("reviewbot: nothing to send to the model "
-                   f"({len(plan.prepared.skipped)} file(s) skipped)", err=True)
+        click.echo(
+            "reviewbot: nothing to send to the model "
+            f"({len(plan.prepared.skipped)} file(s) skipped)",
+            err=True,
+        )
     use_color = color if color is not None else sys.stdout.isatty()
     progress, update = _progress(sys.stderr.isatty() and fmt == "text" and not hook_mode)
     try:
@@ -226,15 +291,21 @@ def command(files: tuple[str, ...], diff_arg: str | None, base: str | None, stag
     _report(result, fmt, output, use_color, compact=hook_mode)
     code = exit_code_for(result, settings.fail_on, fatal=fatal)
     if code == EXIT_ENDPOINT:
-        reason = fatal or "every chunk failed"
+        reasons = sorted({failed.reason for failed in result.failed_chunks})
+        reason = fatal or "every chunk failed: " + "; ".join(reasons[:3])
         if settings.on_error == "pass":
-            click.echo(f"reviewbot: endpoint unusable ({redact(reason)}); passing "
-                       "because --on-error pass", err=True)
+            click.echo(
+                f"reviewbot: endpoint unusable ({redact(reason)}); passing because --on-error pass",
+                err=True,
+            )
             sys.exit(EXIT_OK)
         fail(f"endpoint unusable: {reason}", EXIT_ENDPOINT)
     if code == EXIT_FINDINGS and hook_mode:
-        click.echo(f"reviewbot: findings at or above '{settings.fail_on}' block this commit "
-                   "(SKIP=reviewbot git commit to bypass)", err=True)
+        click.echo(
+            f"reviewbot: findings at or above '{settings.fail_on}' block this commit "
+            "(SKIP=reviewbot git commit to bypass)",
+            err=True,
+        )
     sys.exit(code)
 
 
@@ -243,8 +314,11 @@ def main() -> None:
         command(standalone_mode=True)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
-    except Exception as exc:  # noqa: BLE001 - a bug must still end in one line, not a traceback
+    except Exception as exc:
         if os.environ.get("REVIEWBOT_DEBUG"):
             raise
-        fail(f"internal error: {exc.__class__.__name__}: {exc} "
-             "(set REVIEWBOT_DEBUG=1 for the traceback)", EXIT_USAGE)
+        fail(
+            f"internal error: {exc.__class__.__name__}: {exc} "
+            "(set REVIEWBOT_DEBUG=1 for the traceback)",
+            EXIT_USAGE,
+        )

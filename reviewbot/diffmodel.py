@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import NamedTuple
 
 
-class LineKind(str, Enum):
+class LineKind(StrEnum):
     ADDED = "+"
     REMOVED = "-"
     CONTEXT = " "
 
 
-class FileStatus(str, Enum):
+class FileStatus(StrEnum):
     ADDED = "added"
     MODIFIED = "modified"
     DELETED = "deleted"
@@ -77,12 +77,7 @@ class FileDiff:
 
     def new_side_lines(self) -> dict[int, str]:
         """New-side line number -> text, for every added or context line in the hunks."""
-        return {
-            ln.new_no: ln.text
-            for h in self.hunks
-            for ln in h.lines
-            if ln.new_no is not None
-        }
+        return {ln.new_no: ln.text for h in self.hunks for ln in h.lines if ln.new_no is not None}
 
 
 @dataclass(slots=True)

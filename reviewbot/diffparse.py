@@ -401,5 +401,6 @@ def file_as_diff(path: str, content: str) -> FileDiff:
     lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
     hunk = Hunk(old_start=0, old_count=0, new_start=1 if lines else 0, new_count=len(lines))
     hunk.lines = [DiffLine(LineKind.ADDED, None, n, text) for n, text in enumerate(lines, 1)]
-    return FileDiff(path=path, old_path=None, status=FileStatus.ADDED,
-                    hunks=[hunk] if lines else [])
+    return FileDiff(
+        path=path, old_path=None, status=FileStatus.ADDED, hunks=[hunk] if lines else []
+    )

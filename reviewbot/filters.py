@@ -126,8 +126,9 @@ class FileFilter:
             if reason is None:
                 keep.append(file)
             else:
-                skipped.append(SkippedFile(path=file.path, reason=reason,
-                                           changed_lines=file.changed_count))
+                skipped.append(
+                    SkippedFile(path=file.path, reason=reason, changed_lines=file.changed_count)
+                )
         return keep, skipped
 
 

@@ -78,8 +78,17 @@ def _rejected_param(text: str) -> str | None:
     lowered = text.lower()
     if "response_format" in lowered or "json_schema" in lowered or "json_object" in lowered:
         return "response_format"
-    if not any(w in lowered for w in ("unsupported", "not supported", "unrecognized",
-                                      "unknown", "not allowed", "invalid")):
+    if not any(
+        w in lowered
+        for w in (
+            "unsupported",
+            "not supported",
+            "unrecognized",
+            "unknown",
+            "not allowed",
+            "invalid",
+        )
+    ):
         return None
     for name in _DROPPABLE:
         if name in lowered:
@@ -202,7 +211,8 @@ class ModelClient:
                 ) from None
             except openai.PermissionDeniedError as exc:
                 raise EndpointError(
-                    f"permission denied (403) by {_host(self.endpoint.base_url)}: check the account "
+                    f"permission denied (403) by {_host(self.endpoint.base_url)}: "
+                    "check the account "
                     f"balance and that this key may use model '{self.endpoint.model}' "
                     f"({_message(exc)})"
                 ) from None

@@ -65,12 +65,16 @@ class PromptRenderer:
         )
         try:
             self._templates = {name: self._env.get_template(name) for name in TEMPLATES}
-            self._system = self._templates["system.j2"].render(
-                language=self.settings.language,
-                language_name=language_name(self.settings.language),
-                instructions=(self.settings.instructions or "").strip(),
-                max_issues=self.settings.max_issues,
-            ).strip()
+            self._system = (
+                self._templates["system.j2"]
+                .render(
+                    language=self.settings.language,
+                    language_name=language_name(self.settings.language),
+                    instructions=(self.settings.instructions or "").strip(),
+                    max_issues=self.settings.max_issues,
+                )
+                .strip()
+            )
         except jinja2.TemplateError as exc:
             raise PromptError(f"prompt template error: {exc}") from None
         sources = [
@@ -112,8 +116,14 @@ class PromptRenderer:
 
     def reask(self, errors: list[str], truncated: bool) -> str:
         try:
-            return self._templates["reask.j2"].render(
-                errors=errors, truncated=truncated, max_issues=max(3, self.settings.max_issues // 2)
-            ).strip()
+            return (
+                self._templates["reask.j2"]
+                .render(
+                    errors=errors,
+                    truncated=truncated,
+                    max_issues=max(3, self.settings.max_issues // 2),
+                )
+                .strip()
+            )
         except jinja2.TemplateError as exc:
             raise PromptError(f"prompt template error in reask.j2: {exc}") from None

@@ -25,29 +25,77 @@ PROVIDERS: dict[str, Provider] = {
     p.name: p
     for p in (
         Provider("openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4o-mini"),
-        Provider("deepseek", "https://api.deepseek.com", "DEEPSEEK_API_KEY", "deepseek-chat",
-                 first_mode="json_object", context_tokens=64_000),
-        Provider("qwen", "https://dashscope.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY",
-                 "qwen-plus", first_mode="json_object"),
-        Provider("siliconflow", "https://api.siliconflow.cn/v1", "SILICONFLOW_API_KEY",
-                 "deepseek-ai/DeepSeek-V3", first_mode="json_object", context_tokens=64_000),
-        Provider("siliconflow-intl", "https://api.siliconflow.com/v1", "SILICONFLOW_API_KEY",
-                 "deepseek-ai/DeepSeek-V3", first_mode="json_object", context_tokens=64_000),
-        Provider("ark", "https://ark.cn-beijing.volces.com/api/v3", "ARK_API_KEY", None,
-                 first_mode="json_object"),
-        Provider("lingyiwanwu", "https://api.lingyiwanwu.com/v1", "YI_API_KEY", "yi-lightning",
-                 first_mode="json_object", context_tokens=16_000),
-        Provider("openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY",
-                 "openai/gpt-4o-mini"),
-        Provider("ollama", "http://localhost:11434/v1", None, "qwen2.5-coder",
-                 needs_key=False, context_tokens=32_000),
+        Provider(
+            "deepseek",
+            "https://api.deepseek.com",
+            "DEEPSEEK_API_KEY",
+            "deepseek-chat",
+            first_mode="json_object",
+            context_tokens=64_000,
+        ),
+        Provider(
+            "qwen",
+            "https://dashscope.aliyuncs.com/compatible-mode/v1",
+            "DASHSCOPE_API_KEY",
+            "qwen-plus",
+            first_mode="json_object",
+        ),
+        Provider(
+            "siliconflow",
+            "https://api.siliconflow.cn/v1",
+            "SILICONFLOW_API_KEY",
+            "deepseek-ai/DeepSeek-V3",
+            first_mode="json_object",
+            context_tokens=64_000,
+        ),
+        Provider(
+            "siliconflow-intl",
+            "https://api.siliconflow.com/v1",
+            "SILICONFLOW_API_KEY",
+            "deepseek-ai/DeepSeek-V3",
+            first_mode="json_object",
+            context_tokens=64_000,
+        ),
+        Provider(
+            "ark",
+            "https://ark.cn-beijing.volces.com/api/v3",
+            "ARK_API_KEY",
+            None,
+            first_mode="json_object",
+        ),
+        Provider(
+            "lingyiwanwu",
+            "https://api.lingyiwanwu.com/v1",
+            "YI_API_KEY",
+            "yi-lightning",
+            first_mode="json_object",
+            context_tokens=16_000,
+        ),
+        Provider(
+            "openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "openai/gpt-4o-mini"
+        ),
+        Provider(
+            "ollama",
+            "http://localhost:11434/v1",
+            None,
+            "qwen2.5-coder",
+            needs_key=False,
+            context_tokens=32_000,
+        ),
         Provider("vllm", None, None, None, needs_key=False, context_tokens=32_000),
         Provider("llamacpp", None, None, None, needs_key=False, context_tokens=32_000),
         Provider("generic", None, None, None, context_tokens=32_000),
     )
 }
-ALIASES = {"dashscope": "qwen", "doubao": "ark", "volcengine": "ark", "yi": "lingyiwanwu",
-           "01ai": "lingyiwanwu", "llama.cpp": "llamacpp", "custom": "generic"}
+ALIASES = {
+    "dashscope": "qwen",
+    "doubao": "ark",
+    "volcengine": "ark",
+    "yi": "lingyiwanwu",
+    "01ai": "lingyiwanwu",
+    "llama.cpp": "llamacpp",
+    "custom": "generic",
+}
 
 # Context windows of common models (prompt + answer), for the default chunk budget.
 MODEL_CONTEXT = {

@@ -68,15 +68,20 @@ class PreparedReview:
     changed_lines: int
 
 
-def prepare(diff: Diff, file_filter: FileFilter, budget: int, counter: TokenCounter) -> PreparedReview:
+def prepare(
+    diff: Diff, file_filter: FileFilter, budget: int, counter: TokenCounter
+) -> PreparedReview:
     files, skipped = file_filter.split(diff)
     plan = plan_chunks(files, budget, counter)
     for line in plan.oversized:
         where = f"line {line.new_no}" if line.new_no is not None else f"removed line {line.old_no}"
-        skipped.append(SkippedFile(
-            path=line.path, changed_lines=1,
-            reason=f"{where} is longer ({line.tokens} tokens) than the chunk budget",
-        ))
+        skipped.append(
+            SkippedFile(
+                path=line.path,
+                changed_lines=1,
+                reason=f"{where} is longer ({line.tokens} tokens) than the chunk budget",
+            )
+        )
     return PreparedReview(plan, skipped, diff.changed_count)
 
 
@@ -252,7 +257,7 @@ class Reviewer:
                     return
                 try:
                     outcome = self._review_chunk(chunks[index])
-                except Exception as exc:  # noqa: BLE001 - a bug in one chunk must not lose the rest
+                except Exception as exc:
                     outcome = ChunkOutcome(chunks[index], failure=f"internal error: {exc!r}")
                 with done:
                     results.setdefault(index, outcome)
@@ -288,8 +293,9 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return sorted(best.values(), key=Finding.sort_key)
 
 
-def merge(outcomes: list[ChunkOutcome], prepared: PreparedReview,
-          prices: Prices | None) -> ReviewResult:
+def merge(
+    outcomes: list[ChunkOutcome], prepared: PreparedReview, prices: Prices | None
+) -> ReviewResult:
     stats = Stats(chunks=len(outcomes), changed_lines=prepared.changed_lines)
     findings: list[Finding] = []
     failed: list[FailedChunk] = []
@@ -300,10 +306,14 @@ def merge(outcomes: list[ChunkOutcome], prepared: PreparedReview,
         stats.prompt_tokens += outcome.prompt_tokens
         stats.completion_tokens += outcome.completion_tokens
         if outcome.failure is not None:
-            failed.append(FailedChunk(
-                index=outcome.chunk.index, paths=outcome.chunk.paths, reason=outcome.failure,
-                changed_lines=outcome.chunk.changed_count,
-            ))
+            failed.append(
+                FailedChunk(
+                    index=outcome.chunk.index,
+                    paths=outcome.chunk.paths,
+                    reason=outcome.failure,
+                    changed_lines=outcome.chunk.changed_count,
+                )
+            )
             continue
         stats.cached_chunks += int(outcome.cached)
         stats.reviewed_lines += outcome.chunk.changed_count

@@ -52,8 +52,14 @@ def read_diff(arg: str, max_bytes: int) -> str:
 
 def _git(args: list[str], cwd: Path | None = None) -> bytes:
     command = [
-        "git", "-c", "core.quotePath=true", "-c", "diff.noprefix=false",
-        "-c", "diff.mnemonicPrefix=false", *args,
+        "git",
+        "-c",
+        "core.quotePath=true",
+        "-c",
+        "diff.noprefix=false",
+        "-c",
+        "diff.mnemonicPrefix=false",
+        *args,
     ]
     try:
         done = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
@@ -66,12 +72,24 @@ def _git(args: list[str], cwd: Path | None = None) -> bytes:
 
 
 # Git's default 3 lines of context, as GitHub shows: -U0 can shift hunks and anchors.
-_DIFF_ARGS = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--src-prefix=a/",
-              "--dst-prefix=b/"]
+_DIFF_ARGS = [
+    "diff",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "-M",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+]
 
 
-def git_diff(*, base: str | None = None, staged: bool = False, paths: list[str] | None = None,
-             cwd: Path | None = None) -> str:
+def git_diff(
+    *,
+    base: str | None = None,
+    staged: bool = False,
+    paths: list[str] | None = None,
+    cwd: Path | None = None,
+) -> str:
     """`git diff` of staged changes, or of HEAD against the merge base with `base`."""
     args = list(_DIFF_ARGS)
     if staged:

@@ -9,19 +9,22 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_openai import FakeOpenAI  # noqa: E402
+from fake_openai import FakeOpenAI
 
 TEST_KEY = "sk-test-KEY-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
-def clean_env(tmp_path_factory: pytest.TempPathFactory,
-              monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """No developer settings leak in; every test gets its own cache directory."""
     for name in list(os.environ):
-        if name.startswith(("REVIEWBOT_", "OPENAI_", "GITHUB_", "INPUT_")) or name.endswith(
-            "_API_KEY"
-        ) or name == "PRE_COMMIT":
+        if (
+            name.startswith(("REVIEWBOT_", "OPENAI_", "GITHUB_", "INPUT_"))
+            or name.endswith("_API_KEY")
+            or name == "PRE_COMMIT"
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("REVIEWBOT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     yield

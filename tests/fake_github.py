@@ -24,7 +24,7 @@ import urllib.parse
 from base64 import b64encode
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -400,7 +400,7 @@ def _error(status: int, message: str, doc: str = DOCS, **extra: Any) -> _Reject:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _node_id(prefix: str, number: int) -> str:

@@ -61,15 +61,24 @@ _STATUS_ERRORS: dict[int, tuple[str, str, str | None]] = {
     400: ("Invalid request.", "invalid_request_error", None),
     401: ("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
     403: ("You are not allowed to sample from this model", "invalid_request_error", None),
-    404: ("The model does not exist or you do not have access to it.",
-          "invalid_request_error", "model_not_found"),
+    404: (
+        "The model does not exist or you do not have access to it.",
+        "invalid_request_error",
+        "model_not_found",
+    ),
     408: ("Request timed out.", "timeout", None),
     409: ("Conflict.", "invalid_request_error", None),
     422: ("Unprocessable entity.", "invalid_request_error", None),
-    429: ("Rate limit reached for requests. Please try again in 1s.", "requests",
-          "rate_limit_exceeded"),
-    500: ("The server had an error while processing your request. Sorry about that!",
-          "server_error", None),
+    429: (
+        "Rate limit reached for requests. Please try again in 1s.",
+        "requests",
+        "rate_limit_exceeded",
+    ),
+    500: (
+        "The server had an error while processing your request. Sorry about that!",
+        "server_error",
+        None,
+    ),
     502: ("Bad gateway.", "server_error", None),
     503: ("The engine is currently overloaded, please try again later.", "server_error", None),
 }
@@ -113,7 +122,8 @@ def message_text(content: Any) -> str:
         return content
     if isinstance(content, list):
         return "".join(
-            part["text"] for part in content
+            part["text"]
+            for part in content
             if isinstance(part, dict) and isinstance(part.get("text"), str)
         )
     return ""
@@ -128,9 +138,9 @@ def prompt_tokens(body: Json) -> int:
     messages = body.get("messages")
     if not isinstance(messages, list):
         return 0
-    return estimate_tokens("".join(
-        message_text(m.get("content")) for m in messages if isinstance(m, dict)
-    ))
+    return estimate_tokens(
+        "".join(message_text(m.get("content")) for m in messages if isinstance(m, dict))
+    )
 
 
 def linear_latency(base: float, per_1k_prompt_tokens: float) -> Callable[[Json], float]:
@@ -149,8 +159,12 @@ def mask_key(key: str) -> str:
     return key[:8] + "*" * (len(key) - 12) + key[-4:]
 
 
-def error_body(message: str, type_: str = "invalid_request_error", param: str | None = None,
-               code: str | None = None) -> Json:
+def error_body(
+    message: str,
+    type_: str = "invalid_request_error",
+    param: str | None = None,
+    code: str | None = None,
+) -> Json:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
@@ -337,8 +351,12 @@ class FakeOpenAI:
     def __enter__(self) -> FakeOpenAI:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # ------------------------------------------------------------------ scripting and log
@@ -388,8 +406,11 @@ class FakeOpenAI:
                 parsed_ok = isinstance(parsed, dict)
                 body = parsed if isinstance(parsed, dict) else {}
         record = RecordedRequest(
-            path=handler.path, headers=Headers(handler.headers.items()), body=body,
-            started=time.monotonic(), method=handler.command,
+            path=handler.path,
+            headers=Headers(handler.headers.items()),
+            body=body,
+            started=time.monotonic(),
+            method=handler.command,
             connection=handler.connection_number,
         )
         with self._lock:
@@ -435,8 +456,12 @@ class FakeOpenAI:
         if reply.reset:
             _drop(handler)
         elif reply.status != 200:
-            _send_json(handler, reply.status, reply.error_body or _default_error(reply.status),
-                       reply.headers)
+            _send_json(
+                handler,
+                reply.status,
+                reply.error_body or _default_error(reply.status),
+                reply.headers,
+            )
         elif record.stream:
             self._send_stream(handler, record, reply)
         else:
@@ -450,8 +475,10 @@ class FakeOpenAI:
         if scheme.lower() != "bearer" or not token:
             return 401, error_body(NO_KEY)
         if token != self.api_key:
-            message = (f"Incorrect API key provided: {mask_key(token)}. "
-                       f"You can find your API key at {KEYS_URL}.")
+            message = (
+                f"Incorrect API key provided: {mask_key(token)}. "
+                f"You can find your API key at {KEYS_URL}."
+            )
             return 401, error_body(message, code="invalid_api_key")
         return None
 
@@ -468,22 +495,31 @@ class FakeOpenAI:
             return 400, error_body("you must provide a model parameter")
         messages = body.get("messages")
         if not isinstance(messages, list):
-            return 400, error_body("Missing required parameter: 'messages'.", param="messages",
-                                   code="missing_required_parameter")
+            return 400, error_body(
+                "Missing required parameter: 'messages'.",
+                param="messages",
+                code="missing_required_parameter",
+            )
         if not messages:
             return 400, error_body(
                 "Invalid 'messages': empty array. Expected an array with minimum length 1, "
-                "but got an empty array instead.", param="messages", code="empty_array")
+                "but got an empty array instead.",
+                param="messages",
+                code="empty_array",
+            )
         if self.models is not None and model not in self.models:
             return 404, error_body(
                 f"The model `{model}` does not exist or you do not have access to it.",
-                code="model_not_found")
+                code="model_not_found",
+            )
         format_type = record.response_format_type
         if body.get("response_format") is not None and format_type not in self.accept_formats:
             return 400, error_body(self.format_error_message, code="invalid_request_error")
-        if (format_type == "json_object" and self.require_json_word
-                and not any("json" in message_text(m.get("content")).lower()
-                            for m in record.messages)):
+        if (
+            format_type == "json_object"
+            and self.require_json_word
+            and not any("json" in message_text(m.get("content")).lower() for m in record.messages)
+        ):
             return 400, error_body(JSON_WORD_REQUIRED, param="messages")
         return None
 
@@ -499,16 +535,21 @@ class FakeOpenAI:
             with self._lock:
                 self.errors.append(exc)
             traceback.print_exc()
-            return Reply(status=500, error_body=error_body(
-                f"fake_openai responder raised {exc!r}", "server_error"))
+            return Reply(
+                status=500,
+                error_body=error_body(f"fake_openai responder raised {exc!r}", "server_error"),
+            )
         return reply if isinstance(reply, Reply) else Reply(content=reply)
 
     def _models_list(self) -> Json:
         names = sorted(self.models) if self.models is not None else ["test-model"]
-        return {"object": "list", "data": [
-            {"id": name, "object": "model", "created": 0, "owned_by": "fake-openai"}
-            for name in names
-        ]}
+        return {
+            "object": "list",
+            "data": [
+                {"id": name, "object": "model", "created": 0, "owned_by": "fake-openai"}
+                for name in names
+            ],
+        }
 
     def _send_stream(self, handler: _Handler, record: RecordedRequest, reply: Reply) -> None:
         handler.send_response(200)
@@ -534,26 +575,38 @@ class FakeOpenAI:
 
 def _default_error(status: int) -> Json:
     message, type_, code = _STATUS_ERRORS.get(
-        status, (f"Error {status}", "server_error" if status >= 500 else "invalid_request_error",
-                 None))
+        status,
+        (f"Error {status}", "server_error" if status >= 500 else "invalid_request_error", None),
+    )
     return error_body(message, type_, code=code)
 
 
 def _usage(record: RecordedRequest, reply: Reply) -> Json:
     reasoning = estimate_tokens(reply.reasoning_content or "")
     prompt = prompt_tokens(record.body) if reply.prompt_tokens is None else reply.prompt_tokens
-    completion = (estimate_tokens(reply.content or "") + reasoning
-                  if reply.completion_tokens is None else reply.completion_tokens)
-    usage: Json = {"prompt_tokens": prompt, "completion_tokens": completion,
-                   "total_tokens": prompt + completion}
+    completion = (
+        estimate_tokens(reply.content or "") + reasoning
+        if reply.completion_tokens is None
+        else reply.completion_tokens
+    )
+    usage: Json = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
     if reply.reasoning_content is not None:
         usage["completion_tokens_details"] = {"reasoning_tokens": reasoning}
     return usage
 
 
 def _envelope(record: RecordedRequest, obj: str, completion_id: str, created: int) -> Json:
-    return {"id": completion_id, "object": obj, "created": created,
-            "model": record.model or "", "system_fingerprint": "fp_fake_openai"}
+    return {
+        "id": completion_id,
+        "object": obj,
+        "created": created,
+        "model": record.model or "",
+        "system_fingerprint": "fp_fake_openai",
+    }
 
 
 def _completion(record: RecordedRequest, reply: Reply) -> Json:
@@ -561,15 +614,16 @@ def _completion(record: RecordedRequest, reply: Reply) -> Json:
     if reply.reasoning_content is not None:
         message["reasoning_content"] = reply.reasoning_content
     out = _envelope(record, "chat.completion", f"chatcmpl-{uuid.uuid4().hex}", int(time.time()))
-    out["choices"] = [{"index": 0, "message": message, "logprobs": None,
-                       "finish_reason": reply.finish_reason}]
+    out["choices"] = [
+        {"index": 0, "message": message, "logprobs": None, "finish_reason": reply.finish_reason}
+    ]
     out["usage"] = _usage(record, reply)
     return out
 
 
 def _pieces(text: str | None) -> list[str]:
     text = text or ""
-    return [text[i:i + STREAM_PIECE_CHARS] for i in range(0, len(text), STREAM_PIECE_CHARS)]
+    return [text[i : i + STREAM_PIECE_CHARS] for i in range(0, len(text), STREAM_PIECE_CHARS)]
 
 
 def _stream_chunks(record: RecordedRequest, reply: Reply) -> Iterator[Json]:
@@ -581,8 +635,9 @@ def _stream_chunks(record: RecordedRequest, reply: Reply) -> Iterator[Json]:
 
     def chunk(delta: Json, finish_reason: str | None = None) -> Json:
         out = _envelope(record, "chat.completion.chunk", completion_id, created)
-        out["choices"] = [{"index": 0, "delta": delta, "logprobs": None,
-                           "finish_reason": finish_reason}]
+        out["choices"] = [
+            {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        ]
         if include_usage:
             out["usage"] = None
         return out
@@ -591,13 +646,15 @@ def _stream_chunks(record: RecordedRequest, reply: Reply) -> Iterator[Json]:
     if reasoning:
         yield chunk({"role": "assistant", "content": None, "reasoning_content": ""})
     else:
-        yield chunk({"role": "assistant",
-                     "content": None if reply.content is None else "", "refusal": None})
+        yield chunk(
+            {"role": "assistant", "content": None if reply.content is None else "", "refusal": None}
+        )
     for piece in _pieces(reply.reasoning_content):
         yield chunk({"content": None, "reasoning_content": piece})
     for piece in _pieces(reply.content):
-        yield chunk({"content": piece, "reasoning_content": None} if reasoning
-                    else {"content": piece})
+        yield chunk(
+            {"content": piece, "reasoning_content": None} if reasoning else {"content": piece}
+        )
     yield chunk({}, reply.finish_reason)
     if include_usage:
         out = _envelope(record, "chat.completion.chunk", completion_id, created)
@@ -609,8 +666,9 @@ def _stream_chunks(record: RecordedRequest, reply: Reply) -> Iterator[Json]:
 # ---------------------------------------------------------------------- socket helpers
 
 
-def _send_json(handler: _Handler, status: int, payload: Json,
-               headers: dict[str, str] | None = None) -> None:
+def _send_json(
+    handler: _Handler, status: int, payload: Json, headers: dict[str, str] | None = None
+) -> None:
     data = json.dumps(payload).encode()
     handler.send_response(status)
     handler.send_header("Content-Type", "application/json")
@@ -641,8 +699,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency-base", type=float, default=0.0, metavar="SECONDS")
-    parser.add_argument("--latency-per-1k", type=float, default=0.0, metavar="SECONDS",
-                        help="extra seconds per 1,000 prompt tokens")
+    parser.add_argument(
+        "--latency-per-1k",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="extra seconds per 1,000 prompt tokens",
+    )
     parser.add_argument("--api-key", default=None, help="require this key (default: any)")
     args = parser.parse_args(argv)
     latency = None

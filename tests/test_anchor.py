@@ -36,8 +36,13 @@ def anchors() -> ChunkAnchors:
 
 
 def issue(**kw: object) -> ModelIssue:
-    base: dict[str, object] = {"path": "pkg/app.py", "line": 6, "severity": "high",
-                               "title": "Off by one", "body": "skips last"}
+    base: dict[str, object] = {
+        "path": "pkg/app.py",
+        "line": 6,
+        "severity": "high",
+        "title": "Off by one",
+        "body": "skips last",
+    }
     base.update(kw)
     return ModelIssue.model_validate(base)
 

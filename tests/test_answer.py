@@ -10,9 +10,18 @@ from reviewbot.findings import Severity
 VALID = {
     "score": 7,
     "issues": [
-        {"path": "app.py", "line": 3, "end_line": None, "severity": "high", "category": "bug",
-         "title": "Off by one", "body": "Loop skips the last item.", "suggestion": None,
-         "quote": "for i in range(len(xs) - 1):", "extra_field": "ignored"},
+        {
+            "path": "app.py",
+            "line": 3,
+            "end_line": None,
+            "severity": "high",
+            "category": "bug",
+            "title": "Off by one",
+            "body": "Loop skips the last item.",
+            "suggestion": None,
+            "quote": "for i in range(len(xs) - 1):",
+            "extra_field": "ignored",
+        },
     ],
 }
 
@@ -71,8 +80,10 @@ def test_severity_synonyms_and_case_are_accepted():
 
 
 def test_unknown_severity_is_an_error():
-    parsed = parse_answer(json.dumps(
-        {"score": 5, "issues": [{"path": "a", "line": 1, "severity": "spicy", "title": "t"}]}
-    ))
+    parsed = parse_answer(
+        json.dumps(
+            {"score": 5, "issues": [{"path": "a", "line": 1, "severity": "spicy", "title": "t"}]}
+        )
+    )
     assert parsed.answer is None
     assert any("severity" in e for e in parsed.errors)

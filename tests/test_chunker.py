@@ -29,15 +29,23 @@ def counter() -> TokenCounter:
 
 
 def changed_lines(files: list[FileDiff]) -> Counter[LineKey]:
-    return Counter((f.path, ln.old_no, ln.new_no)
-                   for f in files for h in f.hunks for ln in h.lines if ln.kind.value != " ")
+    return Counter(
+        (f.path, ln.old_no, ln.new_no)
+        for f in files
+        for h in f.hunks
+        for ln in h.lines
+        if ln.kind.value != " "
+    )
 
 
 def covered(plan: ChunkPlan) -> Counter[LineKey]:
     seen: Counter[LineKey] = Counter(
         (part.path, ln.old_no, ln.new_no)
-        for chunk in plan.chunks for part in chunk.parts for piece in part.pieces
-        for ln in piece.hunk.lines if ln.kind.value != " "
+        for chunk in plan.chunks
+        for part in chunk.parts
+        for piece in part.pieces
+        for ln in piece.hunk.lines
+        if ln.kind.value != " "
     )
     seen.update((o.path, o.old_no, o.new_no) for o in plan.oversized)
     return seen
@@ -46,8 +54,10 @@ def covered(plan: ChunkPlan) -> Counter[LineKey]:
 def rendered(plan: ChunkPlan) -> list[str]:
     """Each chunk's diff text as the prompt shows it (headers and hunks)."""
     return [
-        "".join(file_header(p.file, p.part, p.parts) + "".join(x.text for x in p.pieces)
-                for p in chunk.parts)
+        "".join(
+            file_header(p.file, p.part, p.parts) + "".join(x.text for x in p.pieces)
+            for p in chunk.parts
+        )
         for chunk in plan.chunks
     ]
 
@@ -109,9 +119,11 @@ def many_hunk_file(path: str, hunks: int) -> FileDiff:
     text = f"--- a/{path}\n+++ b/{path}\n"
     for n in range(hunks):
         at = 1 + n * 10
-        text += (f"@@ -{at},3 +{at},3 @@ def f{n}():\n"
-                 f"     keep = {n}\n-    old_value = compute({n})\n"
-                 f"+    new_value = compute_better({n}, retries=3)\n     return keep\n")
+        text += (
+            f"@@ -{at},3 +{at},3 @@ def f{n}():\n"
+            f"     keep = {n}\n-    old_value = compute({n})\n"
+            f"+    new_value = compute_better({n}, retries=3)\n     return keep\n"
+        )
     return parse_diff(text).files[0]
 
 
@@ -147,15 +159,15 @@ def test_huge_hunk_splits_at_line_boundaries(tmp_path: Path, counter: TokenCount
     assert [ln.new_no for p in pieces for ln in p.hunk.lines] == list(range(1, 5001))
     for piece in pieces:
         assert (piece.hunk.old_start, piece.hunk.old_count) == (0, 0)
-        assert piece.text.startswith(
-            f"@@ -0,0 +{piece.hunk.new_start},{piece.hunk.new_count} @@\n")
+        assert piece.text.startswith(f"@@ -0,0 +{piece.hunk.new_start},{piece.hunk.new_count} @@\n")
     assert plan.oversized == []
 
 
 def test_split_of_an_insertion_numbers_the_old_side_like_git(counter: TokenCounter) -> None:
     added = "".join(f"+    inserted_line_{i} = {i}\n" for i in range(600))
-    text = ("--- a/m.py\n+++ b/m.py\n@@ -2,5 +2,604 @@\n two\n three\n-four\n" + added
-            + " five\n six\n")
+    text = (
+        "--- a/m.py\n+++ b/m.py\n@@ -2,5 +2,604 @@\n two\n three\n-four\n" + added + " five\n six\n"
+    )
     files = parse_diff(text).files
     plan = plan_chunks(files, 500, counter)
     assert_sound(plan, files, counter)
@@ -169,23 +181,33 @@ def test_split_of_an_insertion_numbers_the_old_side_like_git(counter: TokenCount
 
 def test_line_longer_than_the_budget_is_reported(counter: TokenCounter) -> None:
     blob = "DATA = '" + " ".join(f"w{i}" for i in range(3000)) + "'"
-    text = ("--- a/gen.py\n+++ b/gen.py\n@@ -1,4 +1,5 @@\n import os\n-OLD = '"
-            + "x " * 3000 + "'\n+" + blob + "\n+small = 1\n keep = 2\n last = 3\n")
+    text = (
+        "--- a/gen.py\n+++ b/gen.py\n@@ -1,4 +1,5 @@\n import os\n-OLD = '"
+        + "x " * 3000
+        + "'\n+"
+        + blob
+        + "\n+small = 1\n keep = 2\n last = 3\n"
+    )
     files = parse_diff(text).files
     plan = plan_chunks(files, 1000, counter)
     assert_sound(plan, files, counter)
     assert [(o.old_no, o.new_no) for o in plan.oversized] == [(2, None), (None, 2)]
     assert all(o.path == "gen.py" and o.tokens > 1000 for o in plan.oversized)
-    shown = {ln.new_no for c in plan.chunks for p in c.parts for pc in p.pieces
-             for ln in pc.hunk.lines}
+    shown = {
+        ln.new_no for c in plan.chunks for p in c.parts for pc in p.pieces for ln in pc.hunk.lines
+    }
     assert 3 in shown and 2 not in shown
 
 
 def test_many_tiny_files_pack_tightly(counter: TokenCounter) -> None:
     rnd = random.Random(7)
-    files = [file_as_diff(f"pkg/m{i}.py", "".join(f"v{j} = {rnd.randint(0, 10**6)}\n"
-                                                 for j in range(rnd.randint(1, 6))))
-             for i in range(600)]
+    files = [
+        file_as_diff(
+            f"pkg/m{i}.py",
+            "".join(f"v{j} = {rnd.randint(0, 10**6)}\n" for j in range(rnd.randint(1, 6))),
+        )
+        for i in range(600)
+    ]
     budget = 1000
     plan = plan_chunks(files, budget, counter)
     assert_sound(plan, files, counter)
@@ -222,8 +244,10 @@ def generated_diff(files: int, lines_per_file: int, seed: int = 1) -> str:
     out = []
     for f in range(files):
         path = f"pkg/mod{f // 20}/file_{f}.py"
-        out.append(f"diff --git a/{path} b/{path}\nindex 1111111..2222222 100644\n"
-                   f"--- a/{path}\n+++ b/{path}\n")
+        out.append(
+            f"diff --git a/{path} b/{path}\nindex 1111111..2222222 100644\n"
+            f"--- a/{path}\n+++ b/{path}\n"
+        )
         old = new = 1
         left = lines_per_file
         while left > 0:
@@ -231,11 +255,16 @@ def generated_diff(files: int, lines_per_file: int, seed: int = 1) -> str:
             removed = min(left - added, rnd.randint(0, 5))
             body = ["     x = 1"] * 3
             body += [f"-    {' '.join(rnd.choices(words, k=6))}" for _ in range(removed)]
-            body += [f"+    {' '.join(rnd.choices(words, k=rnd.randint(2, 10)))}  # {i}"
-                     for i in range(added)]
+            body += [
+                f"+    {' '.join(rnd.choices(words, k=rnd.randint(2, 10)))}  # {i}"
+                for i in range(added)
+            ]
             body += ["     y = 2"] * 3
-            out.append(f"@@ -{old},{6 + removed} +{new},{6 + added} @@ def f{old}():\n"
-                       + "\n".join(body) + "\n")
+            out.append(
+                f"@@ -{old},{6 + removed} +{new},{6 + added} @@ def f{old}():\n"
+                + "\n".join(body)
+                + "\n"
+            )
             old += 6 + removed + 10
             new += 6 + added + 10
             left -= added + removed
@@ -251,13 +280,16 @@ def test_100k_changed_lines_timing(counter: TokenCounter) -> None:
     planned = time.process_time()
     assert diff.changed_count == 100_000
     assert plan.changed_count == 100_000 and not plan.oversized
-    print(f"\n100k changed lines ({len(text) / 1e6:.1f} MB): parse {parsed - started:.2f} s, "
-          f"plan_chunks {planned - parsed:.2f} s CPU, {len(plan.chunks)} chunks")
+    print(
+        f"\n100k changed lines ({len(text) / 1e6:.1f} MB): parse {parsed - started:.2f} s, "
+        f"plan_chunks {planned - parsed:.2f} s CPU, {len(plan.chunks)} chunks"
+    )
 
 
 def test_sub_hunks_keep_the_section(counter: TokenCounter) -> None:
     text = "--- a/s.py\n+++ b/s.py\n@@ -1,0 +1,400 @@ class Big:\n" + "".join(
-        f"+    attr_{i} = {i}\n" for i in range(400))
+        f"+    attr_{i} = {i}\n" for i in range(400)
+    )
     plan = plan_chunks(parse_diff(text).files, 400, counter)
     hunks: list[Hunk] = [pc.hunk for c in plan.chunks for p in c.parts for pc in p.pieces]
     assert len(hunks) > 2 and all(h.section == "class Big:" for h in hunks)

@@ -44,9 +44,9 @@ def assert_matches_files(file: FileDiff, old: str | None, new: str | None) -> No
                 assert old_lines[ln.old_no - 1] == ln.text, (ln, "old side")
             if ln.new_no is not None:
                 assert new_lines[ln.new_no - 1] == ln.text, (ln, "new side")
-    assert file.added_count + sum(1 for h in file.hunks for ln in h.lines
-                                  if ln.kind is LineKind.CONTEXT) == sum(h.new_count
-                                                                         for h in file.hunks)
+    assert file.added_count + sum(
+        1 for h in file.hunks for ln in h.lines if ln.kind is LineKind.CONTEXT
+    ) == sum(h.new_count for h in file.hunks)
 
 
 def only(diff: Diff) -> FileDiff:
@@ -81,14 +81,18 @@ def test_modified_file_with_several_hunks(repo: GitRepo) -> None:
 
     text = repo.diff()
     file = only(parse_diff(text))
-    assert (file.path, file.old_path, file.status) == ("src/app.py", "src/app.py",
-                                                       FileStatus.MODIFIED)
+    assert (file.path, file.old_path, file.status) == (
+        "src/app.py",
+        "src/app.py",
+        FileStatus.MODIFIED,
+    )
     assert (file.old_mode, file.new_mode, file.is_binary) == ("100644", "100644", False)
     headers = [ln for ln in text.splitlines() if ln.startswith("@@")]
     assert len(file.hunks) == len(headers) == 4
     for hunk, header in zip(file.hunks, headers, strict=True):
-        assert header.startswith(f"@@ -{hunk.old_start},{hunk.old_count} "
-                                 f"+{hunk.new_start},{hunk.new_count} @@")
+        assert header.startswith(
+            f"@@ -{hunk.old_start},{hunk.old_count} +{hunk.new_start},{hunk.new_count} @@"
+        )
     assert (file.added_count, file.removed_count) == (4, 5)
     assert_matches_files(file, old, new)
 
@@ -107,8 +111,11 @@ def test_rename_without_changes_has_no_hunks(repo: GitRepo) -> None:
     repo.commit()
     repo.move("old/name.py", "new/name.py")
     file = only(parse_diff(repo.diff()))
-    assert (file.path, file.old_path, file.status) == ("new/name.py", "old/name.py",
-                                                       FileStatus.RENAMED)
+    assert (file.path, file.old_path, file.status) == (
+        "new/name.py",
+        "old/name.py",
+        FileStatus.RENAMED,
+    )
     assert file.hunks == []
 
 
@@ -187,8 +194,7 @@ def test_binary_patch_is_skipped_over(repo: GitRepo) -> None:
     repo.write("img.bin", b"\x00" * 50 + b"\x01" * 50)
     repo.write("after.txt", "b\n")
     diff = parse_diff(repo.diff("--binary"))
-    assert [(f.path, f.is_binary) for f in diff.files] == [("after.txt", False),
-                                                            ("img.bin", True)]
+    assert [(f.path, f.is_binary) for f in diff.files] == [("after.txt", False), ("img.bin", True)]
     assert diff.files[0].added_count == 1
 
 
@@ -322,8 +328,10 @@ def test_non_ascii_paths_everywhere(repo: GitRepo) -> None:
     diff = parse_diff(text)
     by_path = {f.path: f for f in diff.files}
     assert set(by_path) == {"新文件.py", "日本/ü.txt", "schön.sh", "données.txt", "空.txt"}
-    assert (by_path["新文件.py"].old_path, by_path["新文件.py"].status) == ("文件.py",
-                                                                          FileStatus.RENAMED)
+    assert (by_path["新文件.py"].old_path, by_path["新文件.py"].status) == (
+        "文件.py",
+        FileStatus.RENAMED,
+    )
     assert by_path["日本/ü.txt"].old_path == "日本/ö.txt"
     assert by_path["日本/ü.txt"].new_side_lines() == {1: "q", 2: "r"}
     assert (by_path["schön.sh"].old_mode, by_path["schön.sh"].new_mode) == ("100644", "100755")
@@ -374,8 +382,16 @@ def test_empty_diff() -> None:
         "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@ \n-a\n+b\n@@ -x +y @@\n",
         "diff --cc f.py\nindex 1,2..3\n--- a/f.py\n+++ b/f.py\n@@@ -1,1 -1,1 +1,1 @@@\n",
     ],
-    ids=["one-line", "prose", "no-file-header", "truncated", "bad-line", "overlong-hunk",
-         "bad-hunk-header", "combined"],
+    ids=[
+        "one-line",
+        "prose",
+        "no-file-header",
+        "truncated",
+        "bad-line",
+        "overlong-hunk",
+        "bad-hunk-header",
+        "combined",
+    ],
 )
 def test_garbage_is_a_one_line_error(text: str) -> None:
     with pytest.raises(DiffParseError) as info:
@@ -410,8 +426,11 @@ def test_text_around_the_diff_is_ignored(repo: GitRepo) -> None:
     repo.write("b.py", "new\n")
     plain = parse_diff(repo.diff())
     repo.commit("subject line\n\n--- a/fake\n+++ b/fake\nbody")
-    for text in (repo.run("format-patch", "-1", "--stdout", "-M"),
-                 repo.run("log", "-1", "-p", "-M"), repo.run("show", "--stat", "-p", "-M")):
+    for text in (
+        repo.run("format-patch", "-1", "--stdout", "-M"),
+        repo.run("log", "-1", "-p", "-M"),
+        repo.run("show", "--stat", "-p", "-M"),
+    ):
         assert parse_diff(text) == plain
 
 
@@ -422,16 +441,16 @@ def test_plain_recursive_diff(tmp_path: Path) -> None:
         (tmp_path / side / "src" / "x.c").write_text(body)
     (tmp_path / "new" / "src" / "added.c").write_text("int a;\n")
     (tmp_path / "old" / "gone.c").write_text("int g;\n")
-    text = subprocess.run(["diff", "-ruN", "old", "new"], cwd=tmp_path, capture_output=True,
-                          text=True, check=False).stdout
+    text = subprocess.run(
+        ["diff", "-ruN", "old", "new"], cwd=tmp_path, capture_output=True, text=True, check=False
+    ).stdout
     diff = parse_diff(text)
     by_path = {f.path: f for f in diff.files}
     assert set(by_path) == {"src/x.c", "src/added.c", "gone.c"}
     assert by_path["src/x.c"].status is FileStatus.MODIFIED
     assert by_path["src/added.c"].status is FileStatus.ADDED
     assert by_path["gone.c"].status is FileStatus.DELETED
-    assert_matches_files(by_path["src/x.c"], numbered(6),
-                         numbered(6).replace("line 3", "three"))
+    assert_matches_files(by_path["src/x.c"], numbered(6), numbered(6).replace("line 3", "three"))
 
 
 def test_plain_unified_diff_of_two_files() -> None:
@@ -441,8 +460,7 @@ def test_plain_unified_diff_of_two_files() -> None:
         "@@ -1,3 +1,4 @@\n a\n-b\n+B\n c\n+d\n"
     )
     file = only(parse_diff(text))
-    assert (file.path, file.old_path, file.status) == ("app.py", "app.py.orig",
-                                                       FileStatus.MODIFIED)
+    assert (file.path, file.old_path, file.status) == ("app.py", "app.py.orig", FileStatus.MODIFIED)
     assert file.new_side_lines() == {1: "a", 2: "B", 3: "c", 4: "d"}
 
 
@@ -484,8 +502,9 @@ def test_file_as_diff_numbers_lines_like_git() -> None:
 
 def numstat(path: Path) -> list[tuple[str, str]]:
     """git's own per-file added/removed counts for a patch ("-" for binary files)."""
-    out = subprocess.run(["git", "apply", "--numstat", "-z", str(path)], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "apply", "--numstat", "-z", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     records = out.split("\0")
     counts = []
     i = 0
@@ -498,15 +517,18 @@ def numstat(path: Path) -> list[tuple[str, str]]:
 
 @shared
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-@pytest.mark.parametrize("name", sorted(p.name for p in SHARED_DIFFS.glob("*.diff"))
-                         if SHARED_DIFFS.is_dir() else [])
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in SHARED_DIFFS.glob("*.diff")) if SHARED_DIFFS.is_dir() else []
+)
 def test_shared_diff_invariants(name: str) -> None:
     path = SHARED_DIFFS / name
     text = path.read_text(encoding="utf-8")
     diff = parse_diff(text)
     assert diff.files
-    mine = [("-", "-") if f.is_binary else (str(f.added_count), str(f.removed_count))
-            for f in diff.files]
+    mine = [
+        ("-", "-") if f.is_binary else (str(f.added_count), str(f.removed_count))
+        for f in diff.files
+    ]
     assert mine == numstat(path)
     raw_hunks = [ln for ln in text.split("\n") if ln.startswith("@@ -")]
     assert sum(len(f.hunks) for f in diff.files) == len(raw_hunks)
@@ -519,8 +541,21 @@ def test_shared_diff_invariants(name: str) -> None:
 
 # -- random edits: numbers must always match the files git diffed -------------------------
 
-TRICKY_LINES = ["-- a/x", "++ b/x", "--- a/y", "+++ b/y", "\\ No newline", "", " ",
-                "@@ -1 +1 @@", "diff --git a/q b/q", "x = 1", "\tindent", "é ü 中文", "cr\r"]
+TRICKY_LINES = [
+    "-- a/x",
+    "++ b/x",
+    "--- a/y",
+    "+++ b/y",
+    "\\ No newline",
+    "",
+    " ",
+    "@@ -1 +1 @@",
+    "diff --git a/q b/q",
+    "x = 1",
+    "\tindent",
+    "é ü 中文",
+    "cr\r",
+]
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -528,8 +563,10 @@ def test_random_edits_round_trip(tmp_path: Path, seed: int) -> None:
     rnd = random.Random(seed)
 
     def content() -> str:
-        lines = [rnd.choice(TRICKY_LINES) + str(rnd.randint(0, 3) if rnd.random() < 0.5 else "")
-                 for _ in range(rnd.randint(0, 40))]
+        lines = [
+            rnd.choice(TRICKY_LINES) + str(rnd.randint(0, 3) if rnd.random() < 0.5 else "")
+            for _ in range(rnd.randint(0, 40))
+        ]
         newline = "\r\n" if rnd.random() < 0.2 else "\n"
         return newline.join(lines) + (newline if lines and rnd.random() < 0.7 else "")
 

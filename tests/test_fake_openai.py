@@ -80,16 +80,26 @@ def test_completion_is_parsed_with_usage(server: FakeOpenAI) -> None:
 
 
 def test_reasoning_content_finish_reason_and_usage_overrides(server: FakeOpenAI) -> None:
-    server.script(Reply(content=None, reasoning_content="Let me think.", finish_reason="length",
-                        prompt_tokens=1000, completion_tokens=7))
+    server.script(
+        Reply(
+            content=None,
+            reasoning_content="Let me think.",
+            finish_reason="length",
+            prompt_tokens=1000,
+            completion_tokens=7,
+        )
+    )
     with client(server) as api:
         answer = ask(api)
     message = answer.choices[0].message
     assert message.content is None
     assert message.model_extra == {"reasoning_content": "Let me think."}
     assert answer.choices[0].finish_reason == "length"
-    assert (answer.usage.prompt_tokens, answer.usage.completion_tokens,
-            answer.usage.total_tokens) == (1000, 7, 1007)
+    assert (
+        answer.usage.prompt_tokens,
+        answer.usage.completion_tokens,
+        answer.usage.total_tokens,
+    ) == (1000, 7, 1007)
 
 
 def test_streaming_with_usage_assembles_content(server: FakeOpenAI) -> None:
@@ -147,7 +157,8 @@ def test_stream_read_to_the_end_leaves_the_connection_reusable(server: FakeOpenA
     assert events[-1] == "data: [DONE]"
     deltas = [json.loads(e.removeprefix("data: "))["choices"][0]["delta"] for e in events[:-1]]
     assert "".join(d.get("content") or "" for d in deltas) == (
-        "streamed text that spans several chunks")
+        "streamed text that spans several chunks"
+    )
     conn.request("POST", "/v1/chat/completions", json.dumps(body | {"stream": False}), headers)
     assert json.loads(conn.getresponse().read())["object"] == "chat.completion"
     conn.close()
@@ -177,8 +188,7 @@ def test_wrong_key_is_401_and_never_echoed(server: FakeOpenAI) -> None:
     assert mask_key("short") == "*****"
 
 
-def test_missing_key_unknown_path_and_bad_json_over_one_raw_connection(
-        server: FakeOpenAI) -> None:
+def test_missing_key_unknown_path_and_bad_json_over_one_raw_connection(server: FakeOpenAI) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
 
     def post(path: str, body: bytes, auth: bool = True) -> tuple[int, dict[str, Any]]:
@@ -199,8 +209,9 @@ def test_missing_key_unknown_path_and_bad_json_over_one_raw_connection(
     assert status == 400 and "could not parse the JSON body" in body["error"]["message"]
     status, body = post("/v1/chat/completions", json.dumps({"model": "m"}).encode())
     assert status == 400 and body["error"]["param"] == "messages"
-    status, body = post("/v1/chat/completions",
-                        json.dumps({"model": "m", "messages": MESSAGES}).encode())
+    status, body = post(
+        "/v1/chat/completions", json.dumps({"model": "m", "messages": MESSAGES}).encode()
+    )
     assert status == 200 and body["choices"][0]["message"]["content"] == DEFAULT_CONTENT
     conn.close()
     assert len({r.connection for r in server.requests}) == 1
@@ -214,13 +225,16 @@ def test_unknown_model_is_404(server: FakeOpenAI) -> None:
             ask(api, model="typo-model")
     assert err.value.code == "model_not_found"
     assert message_of(err.value) == (
-        "The model `typo-model` does not exist or you do not have access to it.")
+        "The model `typo-model` does not exist or you do not have access to it."
+    )
 
 
 def test_unsupported_response_format_is_400_with_provider_message(server: FakeOpenAI) -> None:
     server.accept_formats = {"json_object", "text"}
-    schema = {"type": "json_schema",
-              "json_schema": {"name": "review", "schema": {"type": "object"}, "strict": True}}
+    schema = {
+        "type": "json_schema",
+        "json_schema": {"name": "review", "schema": {"type": "object"}, "strict": True},
+    }
     with client(server) as api:
         with pytest.raises(openai.BadRequestError) as err:
             ask(api, response_format=schema)
@@ -230,7 +244,10 @@ def test_unsupported_response_format_is_400_with_provider_message(server: FakeOp
             ask(api, response_format=schema)
         ask(api, response_format={"type": "text"})
     assert [r.response_format_type for r in server.requests] == [
-        "json_schema", "json_schema", "text"]
+        "json_schema",
+        "json_schema",
+        "text",
+    ]
 
 
 def test_json_object_needs_the_word_json(server: FakeOpenAI) -> None:
@@ -239,10 +256,14 @@ def test_json_object_needs_the_word_json(server: FakeOpenAI) -> None:
         with pytest.raises(openai.BadRequestError) as err:
             ask(api, response_format=json_object)
         assert message_of(err.value) == JSON_WORD_REQUIRED
-        answer = ask(api, response_format=json_object, messages=[
-            {"role": "system", "content": "Answer in JSON."},
-            {"role": "user", "content": [{"type": "text", "text": "Review this."}]},
-        ])
+        answer = ask(
+            api,
+            response_format=json_object,
+            messages=[
+                {"role": "system", "content": "Answer in JSON."},
+                {"role": "user", "content": [{"type": "text", "text": "Review this."}]},
+            ],
+        )
         assert answer.choices[0].message.content == DEFAULT_CONTENT
         server.require_json_word = False
         ask(api, response_format=json_object)
@@ -272,8 +293,7 @@ def test_500_then_success_with_retries(server: FakeOpenAI) -> None:
     assert len(server.requests) == 3 and server.pending == 0
 
 
-def test_script_comes_before_responder_and_responder_sees_the_request(
-        server: FakeOpenAI) -> None:
+def test_script_comes_before_responder_and_responder_sees_the_request(server: FakeOpenAI) -> None:
     seen: list[RecordedRequest] = []
 
     def responder(request: RecordedRequest) -> str:
@@ -288,8 +308,9 @@ def test_script_comes_before_responder_and_responder_sees_the_request(
     assert seen == [server.requests[2]]
 
 
-def test_responder_exception_is_a_500_and_kept(server: FakeOpenAI,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_responder_exception_is_a_500_and_kept(
+    server: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
     def responder(request: RecordedRequest) -> Reply:
         raise KeyError("oops")
 
@@ -378,8 +399,16 @@ def test_linear_latency_counts_prompt_tokens() -> None:
 
 def test_standalone_prints_base_url_and_serves(tmp_path: Path) -> None:
     script = Path(__file__).with_name("fake_openai.py")
-    command = [sys.executable, str(script), "--port", "0", "--api-key", "K",
-               "--latency-base", "0.01"]
+    command = [
+        sys.executable,
+        str(script),
+        "--port",
+        "0",
+        "--api-key",
+        "K",
+        "--latency-base",
+        "0.01",
+    ]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None

@@ -22,25 +22,46 @@ def reason(path: str, **options: object) -> str | None:
 
 @pytest.mark.parametrize(
     "path",
-    ["poetry.lock", "web/package-lock.json", "go.sum", "static/app.min.js", "css/site.min.css",
-     "vendor/lib/x.go", "third/vendor/y.c", "node_modules/pkg/index.js", "dist/bundle.js",
-     "proto/api_pb2.py", "icons/logo.svg"],
+    [
+        "poetry.lock",
+        "web/package-lock.json",
+        "go.sum",
+        "static/app.min.js",
+        "css/site.min.css",
+        "vendor/lib/x.go",
+        "third/vendor/y.c",
+        "node_modules/pkg/index.js",
+        "dist/bundle.js",
+        "proto/api_pb2.py",
+        "icons/logo.svg",
+    ],
 )
 def test_default_excludes(path: str) -> None:
     assert reason(path) == "generated, vendored or lock file (default exclude)"
     assert reason(path, use_default_excludes=False) is None
 
 
-@pytest.mark.parametrize("path", ["src/app.py", "vendors.py", "lib/minify.js", "README.md",
-                                  "src/distance.py", "lockfile.py"])
+@pytest.mark.parametrize(
+    "path",
+    ["src/app.py", "vendors.py", "lib/minify.js", "README.md", "src/distance.py", "lockfile.py"],
+)
 def test_ordinary_files_are_reviewed(path: str) -> None:
     assert reason(path) is None
 
 
 @pytest.mark.parametrize(
     "path",
-    [".env", "config/.env.production", "certs/server.pem", "keys/tls.key", "id_rsa",
-     "home/.ssh/id_ed25519", ".npmrc", "deploy/credentials.json", "secrets.yaml"],
+    [
+        ".env",
+        "config/.env.production",
+        "certs/server.pem",
+        "keys/tls.key",
+        "id_rsa",
+        "home/.ssh/id_ed25519",
+        ".npmrc",
+        "deploy/credentials.json",
+        "secrets.yaml",
+    ],
 )
 def test_secret_files_are_skipped(path: str) -> None:
     assert reason(path) == "may hold secrets (include it explicitly to review)"
@@ -72,8 +93,9 @@ def test_include_and_exclude_globs_with_double_star() -> None:
     assert reason("app/db/migrations/0001.py", exclude=exclude) == "excluded by --exclude"
     assert reason("docs/guide/x.md", exclude=exclude) == "excluded by --exclude"
     assert reason("app/db/models.py", exclude=exclude) is None
-    assert reason("src/a/migrations/m.py", include=include,
-                  exclude=exclude) == "excluded by --exclude"
+    assert (
+        reason("src/a/migrations/m.py", include=include, exclude=exclude) == "excluded by --exclude"
+    )
 
 
 def test_deleted_binary_and_hunkless_files_skipped_with_reasons(tmp_path: Path) -> None:
@@ -103,9 +125,20 @@ def test_deleted_binary_and_hunkless_files_skipped_with_reasons(tmp_path: Path) 
 
 @pytest.mark.parametrize(
     ("path", "unsafe"),
-    [("../../etc/passwd", True), ("/etc/passwd", True), ("a/../../x", True), ("..", True),
-     ("C:\\Windows\\x", True), ("..\\secret", True), ("", True), ("src/app.py", False),
-     ("a/b..c/d", False), ("..foo/x", False), ("x/.../y", False), ("./x", False)],
+    [
+        ("../../etc/passwd", True),
+        ("/etc/passwd", True),
+        ("a/../../x", True),
+        ("..", True),
+        ("C:\\Windows\\x", True),
+        ("..\\secret", True),
+        ("", True),
+        ("src/app.py", False),
+        ("a/b..c/d", False),
+        ("..foo/x", False),
+        ("x/.../y", False),
+        ("./x", False),
+    ],
 )
 def test_unsafe_path(path: str, unsafe: bool) -> None:
     assert unsafe_path(path) is unsafe
@@ -127,21 +160,32 @@ def test_crafted_diff_escaping_the_repository_is_skipped() -> None:
 
 
 def test_rename_from_outside_is_unsafe() -> None:
-    file = FileDiff(path="inside.py", old_path="../outside.py", status=FileStatus.RENAMED,
-                    hunks=[Hunk(1, 1, 1, 1, lines=[DiffLine(LineKind.ADDED, None, 1, "x")])])
+    file = FileDiff(
+        path="inside.py",
+        old_path="../outside.py",
+        status=FileStatus.RENAMED,
+        hunks=[Hunk(1, 1, 1, 1, lines=[DiffLine(LineKind.ADDED, None, 1, "x")])],
+    )
     assert FileFilter().reason_to_skip(file) == "path outside the repository"
 
 
 def test_submodule_update_is_skipped() -> None:
-    text = ("diff --git a/sub b/sub\nindex 1111111..2222222 160000\n--- a/sub\n+++ b/sub\n"
-            "@@ -1 +1 @@\n-Subproject commit 1111111\n+Subproject commit 2222222\n")
+    text = (
+        "diff --git a/sub b/sub\nindex 1111111..2222222 160000\n--- a/sub\n+++ b/sub\n"
+        "@@ -1 +1 @@\n-Subproject commit 1111111\n+Subproject commit 2222222\n"
+    )
     assert FileFilter().reason_to_skip(parse_diff(text).files[0]) == "submodule"
 
 
 def test_pattern_lists_are_valid_globs() -> None:
     # Every built-in pattern must match at least the obvious file it is meant for.
-    samples = {"*.lock": "Cargo.lock", "node_modules/": "node_modules/a.js",
-               ".env.*": ".env.local", "id_rsa*": "id_rsa", "credentials": "credentials"}
+    samples = {
+        "*.lock": "Cargo.lock",
+        "node_modules/": "node_modules/a.js",
+        ".env.*": ".env.local",
+        "id_rsa*": "id_rsa",
+        "credentials": "credentials",
+    }
     for pattern, sample in samples.items():
         assert pattern in DEFAULT_EXCLUDES + SECRET_FILES
         assert FileFilter().reason_to_skip(changed(sample)) is not None

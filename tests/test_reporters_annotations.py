@@ -55,10 +55,16 @@ def test_one_command_a_finding_most_severe_first_then_problems() -> None:
 def test_properties_per_anchor_kind() -> None:
     parsed = [parse(line) for line in render(full_result())]
     assert parsed[1][1] == {
-        "file": "app.py", "line": "12", "endLine": "14", "title": "high: [bold]Unsafe[/bold] query",
+        "file": "app.py",
+        "line": "12",
+        "endLine": "14",
+        "title": "high: [bold]Unsafe[/bold] query",
     }
-    assert parsed[0][1] == {"file": "src/my file.py", "line": "3",
-                            "title": "critical: Hard-coded password"}
+    assert parsed[0][1] == {
+        "file": "src/my file.py",
+        "line": "3",
+        "title": "critical: Hard-coded password",
+    }
     assert parsed[2][1] == {"file": "src/my file.py", "title": "medium: File is too long"}
     assert parsed[4][1] == {"title": "low: 缺少测试"}
     assert parsed[6][1] == {"file": "vendor/big.min.js", "title": "reviewbot: file not reviewed"}
@@ -67,7 +73,7 @@ def test_properties_per_anchor_kind() -> None:
 def test_message_round_trips_with_body_and_suggestion() -> None:
     _, _, message = parse(render(full_result())[1])
     assert message == (
-        f"{INJECTION_BODY}\n\nSuggested replacement:\nquery = \"```\"\nrun(query, (user_id,))"
+        f'{INJECTION_BODY}\n\nSuggested replacement:\nquery = "```"\nrun(query, (user_id,))'
     )
 
 

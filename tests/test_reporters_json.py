@@ -8,10 +8,23 @@ from reviewbot.reporters import get_reporter
 from reviewbot.reporters.json_report import JsonReporter
 
 ISSUE_KEYS = [
-    "path", "line", "end_line", "severity", "category", "title", "body", "suggestion", "anchor",
+    "path",
+    "line",
+    "end_line",
+    "severity",
+    "category",
+    "title",
+    "body",
+    "suggestion",
+    "anchor",
 ]
 CONTRACT_STATS = [
-    "chunks", "requests", "prompt_tokens", "completion_tokens", "failed_chunks", "reasks",
+    "chunks",
+    "requests",
+    "prompt_tokens",
+    "completion_tokens",
+    "failed_chunks",
+    "reasks",
 ]
 
 
@@ -67,8 +80,12 @@ def test_skipped_files_and_failed_chunks_are_listed() -> None:
         {"path": "vendor/big.min.js", "reason": "generated file", "changed_lines": 1200}
     ]
     assert decoded["failed_chunks"] == [
-        {"index": 2, "paths": ["lib/a.py", "lib/b.py"], "reason": "timeout after 3 retries",
-         "changed_lines": 0}
+        {
+            "index": 2,
+            "paths": ["lib/a.py", "lib/b.py"],
+            "reason": "timeout after 3 retries",
+            "changed_lines": 0,
+        }
     ]
 
 

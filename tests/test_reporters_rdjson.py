@@ -57,8 +57,9 @@ def test_result_has_source_worst_severity_and_every_finding() -> None:
     document = rdjson(full_result())
     assert document["source"] == {"name": "reviewbot"}
     assert document["severity"] == "ERROR"
-    assert [(d["location"]["path"], d["severity"], d["code"]["value"])
-            for d in document["diagnostics"]] == [
+    assert [
+        (d["location"]["path"], d["severity"], d["code"]["value"]) for d in document["diagnostics"]
+    ] == [
         ("app.py", "ERROR", "bug"),
         ("app.py", "INFO", "style"),
         ("src/my file.py", "WARNING", "maintainability"),

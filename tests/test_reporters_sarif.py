@@ -50,7 +50,10 @@ def test_document_is_valid_sarif_with_driver_and_one_rule_a_category() -> None:
     assert driver["name"] == "reviewbot" and driver["version"] == __version__
     ids = [rule["id"] for rule in driver["rules"]]
     assert ids == [
-        "reviewbot/bug", "reviewbot/style", "reviewbot/maintainability", "reviewbot/security",
+        "reviewbot/bug",
+        "reviewbot/style",
+        "reviewbot/maintainability",
+        "reviewbot/security",
         "reviewbot/general",
     ]
     assert all(rule["shortDescription"]["text"] for rule in driver["rules"])
@@ -87,8 +90,16 @@ def test_general_findings_go_on_line_one_of_the_first_file() -> None:
 def test_general_findings_without_any_file_become_notifications() -> None:
     only = ReviewResult(
         score=4,
-        findings=[Finding(path=None, line=None, severity=Severity.HIGH, title="No tests",
-                          body="Add some.", anchor="general")],
+        findings=[
+            Finding(
+                path=None,
+                line=None,
+                severity=Severity.HIGH,
+                title="No tests",
+                body="Add some.",
+                anchor="general",
+            )
+        ],
     )
     run = sarif(only)["runs"][0]
     assert run["results"] == [] and run["tool"]["driver"]["rules"] == []
@@ -144,8 +155,10 @@ def test_suggestions_become_fixes_on_line_findings() -> None:
     (change,) = fix["artifactChanges"]
     assert change["artifactLocation"]["uri"] == "app.py"
     assert change["replacements"] == [
-        {"deletedRegion": {"startLine": 12, "endLine": 14},
-         "insertedContent": {"text": FENCED_SUGGESTION}}
+        {
+            "deletedRegion": {"startLine": 12, "endLine": 14},
+            "insertedContent": {"text": FENCED_SUGGESTION},
+        }
     ]
     assert "fixes" not in results["File is too long"] and "fixes" not in results["Name"]
 
@@ -181,8 +194,9 @@ def test_artifact_uris_are_relative_and_percent_encoded(path: str, uri: str) -> 
 
 
 def test_repo_root_relativises_absolute_paths_and_sets_the_base() -> None:
-    finding = Finding(path="/work/repo/pkg/x y.py", line=2, severity=Severity.LOW, title="t",
-                      body="b")
+    finding = Finding(
+        path="/work/repo/pkg/x y.py", line=2, severity=Severity.LOW, title="t", body="b"
+    )
     run = sarif(ReviewResult(score=8, findings=[finding]), repo_root="/work/repo")["runs"][0]
     assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": "file:///work/repo/"}}
     location = run["results"][0]["locations"][0]["physicalLocation"]

@@ -63,7 +63,7 @@ def test_finding_shows_location_body_numbered_code_and_suggestion() -> None:
 
 def test_footer_lists_score_counts_stats_skipped_files_and_failed_chunks() -> None:
     out = render(full_result())
-    footer = out[out.index("Score:"):]
+    footer = out[out.index("Score:") :]
     assert "Findings: 5 (1 critical, 1 high, 1 medium, 2 low)" in footer
     assert "Model: deepseek-chat" in footer
     assert "Stats: 3 chunks, 4 requests (2 retries, 1 re-ask), 12.3 s\n" in footer

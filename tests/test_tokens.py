@@ -76,7 +76,8 @@ def test_counter_loads_offline_from_bundled_vocabulary(offline: Path) -> None:
     # tiktoken's own loader needs the network here...
     with pytest.raises(Exception):  # noqa: B017 - requests/urllib raise different types
         tiktoken.load.load_tiktoken_bpe(
-            "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken")
+            "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
+        )
     # ...ours does not.
     counter = get_counter()
     assert isinstance(counter, TiktokenCounter)
@@ -134,12 +135,23 @@ def test_estimate_counts_add_up_conservatively() -> None:
 
 @pytest.mark.parametrize(
     ("model", "encoding"),
-    [("gpt-4", "cl100k_base"), ("gpt-4-turbo", "cl100k_base"), ("gpt-4-0613", "cl100k_base"),
-     ("gpt-3.5-turbo", "cl100k_base"), ("gpt-35-turbo", "cl100k_base"),
-     ("text-embedding-3-small", "cl100k_base"), ("openai/gpt-4", "cl100k_base"),
-     ("ft:gpt-4:acme::abc", "cl100k_base"), ("gpt-4o", "o200k_base"),
-     ("gpt-4o-mini", "o200k_base"), ("gpt-4.1", "o200k_base"), ("o3-mini", "o200k_base"),
-     ("deepseek-chat", "o200k_base"), ("qwen-max", "o200k_base"), ("GPT-4", "cl100k_base")],
+    [
+        ("gpt-4", "cl100k_base"),
+        ("gpt-4-turbo", "cl100k_base"),
+        ("gpt-4-0613", "cl100k_base"),
+        ("gpt-3.5-turbo", "cl100k_base"),
+        ("gpt-35-turbo", "cl100k_base"),
+        ("text-embedding-3-small", "cl100k_base"),
+        ("openai/gpt-4", "cl100k_base"),
+        ("ft:gpt-4:acme::abc", "cl100k_base"),
+        ("gpt-4o", "o200k_base"),
+        ("gpt-4o-mini", "o200k_base"),
+        ("gpt-4.1", "o200k_base"),
+        ("o3-mini", "o200k_base"),
+        ("deepseek-chat", "o200k_base"),
+        ("qwen-max", "o200k_base"),
+        ("GPT-4", "cl100k_base"),
+    ],
 )
 def test_encoding_for_model(model: str, encoding: str) -> None:
     assert encoding_for_model(model) == encoding

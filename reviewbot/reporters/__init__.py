@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewbot.reporters.base import ReportOptions, Reporter
+from reviewbot.reporters.base import Reporter, ReportOptions
 
 __all__ = ["FORMATS", "ReportOptions", "Reporter", "get_reporter"]
 

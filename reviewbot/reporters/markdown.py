@@ -76,8 +76,12 @@ def neutralise(text: str) -> str:
         match = _FENCE.match(line)
         if fence is not None:
             char, size, verbatim = fence
-            if (match and match.group(2)[0] == char and len(match.group(2)) >= size
-                    and not match.group(3).strip()):
+            if (
+                match
+                and match.group(2)[0] == char
+                and len(match.group(2)) >= size
+                and not match.group(3).strip()
+            ):
                 fence = None
                 out.append(line)
             else:

@@ -29,7 +29,9 @@ from reviewbot.findings import Finding, ReviewResult, Severity
 from reviewbot.reporters.base import Reporter
 from reviewbot.reporters.text import failed_label, last_line, one_line, ordered, skipped_label
 
-SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 # Set to the project's home page once it has one; SARIF's informationUri must be a real URI.
 PROJECT_URL: str | None = None
 SRCROOT = "%SRCROOT%"
@@ -47,8 +49,19 @@ SECURITY_SEVERITY = {
     Severity.LOW: "3.0",
 }
 _SECURITY_WORDS = {
-    "auth", "authentication", "authorization", "crypto", "cryptography", "csrf", "injection",
-    "secret", "secrets", "security", "ssrf", "vulnerability", "xss",
+    "auth",
+    "authentication",
+    "authorization",
+    "crypto",
+    "cryptography",
+    "csrf",
+    "injection",
+    "secret",
+    "secrets",
+    "security",
+    "ssrf",
+    "vulnerability",
+    "xss",
 }
 
 
@@ -210,14 +223,13 @@ class SarifReporter(Reporter):
     def _invocation(self, result: ReviewResult, unplaced: list[Finding]) -> dict[str, Any]:
         notes: list[dict[str, Any]] = []
         for skipped in result.skipped_files:
-            notes.append({"level": "warning",
-                          "message": {"text": f"Skipped {skipped_label(skipped)}"}})
+            notes.append(
+                {"level": "warning", "message": {"text": f"Skipped {skipped_label(skipped)}"}}
+            )
         for failed in result.failed_chunks:
-            notes.append({"level": "error",
-                          "message": {"text": f"Failed {failed_label(failed)}"}})
+            notes.append({"level": "error", "message": {"text": f"Failed {failed_label(failed)}"}})
         for finding in unplaced:
-            notes.append({"level": LEVEL[finding.severity],
-                          "message": {"text": _message(finding)}})
+            notes.append({"level": LEVEL[finding.severity], "message": {"text": _message(finding)}})
         invocation: dict[str, Any] = {"executionSuccessful": not result.failed_chunks}
         if notes:
             invocation["toolExecutionNotifications"] = notes

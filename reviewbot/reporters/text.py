@@ -57,7 +57,7 @@ def last_line(finding: Finding) -> int | None:
 
 
 def line_span(finding: Finding) -> str:
-    """"12" or "12-14"; empty when the finding has no trusted line."""
+    """ "12" or "12-14"; empty when the finding has no trusted line."""
     if finding.line is None:
         return ""
     end = last_line(finding)
@@ -90,7 +90,7 @@ def score_label(result: ReviewResult) -> str:
 
 
 def changed_note(lines: int) -> str:
-    """" (12 changed lines)", or nothing when the count is unknown."""
+    """ " (12 changed lines)", or nothing when the count is unknown."""
     return f" ({plural(lines, 'changed line')})" if lines else ""
 
 
