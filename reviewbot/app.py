@@ -9,7 +9,7 @@ from reviewbot.config import ConfigError, Settings, env
 from reviewbot.diffmodel import Diff
 from reviewbot.filters import FileFilter
 from reviewbot.findings import ReviewResult
-from reviewbot.llm import Endpoint, ModelClient, Sampling
+from reviewbot.llm import Backoff, Endpoint, ModelClient, Sampling
 from reviewbot.prompts import PromptRenderer, PromptSettings
 from reviewbot.providers import (
     PROVIDERS,
@@ -138,9 +138,16 @@ def plan_review(settings: Settings, diff: Diff, *, need_key: bool = True) -> Pla
 
 
 def run_review(
-    plan: Plan, settings: Settings, on_progress: ProgressCallback | None = None
+    plan: Plan,
+    settings: Settings,
+    on_progress: ProgressCallback | None = None,
+    *,
+    backoff: Backoff | None = None,
 ) -> tuple[ReviewResult, str | None]:
-    """The review result, and the fatal endpoint error if one stopped it."""
+    """The review result, and the fatal endpoint error if one stopped it.
+
+    `backoff` shapes the waits between retries (tests and the soak bench shorten them).
+    """
     endpoint = plan.endpoint
     stream = settings.stream if settings.stream is not None else is_reasoning_model(endpoint.model)
     client = ModelClient(
@@ -149,6 +156,7 @@ def run_review(
         stream=stream,
         max_retries=settings.max_retries,
         request_timeout=settings.request_timeout,
+        backoff=backoff,
     )
     cache = ReviewCache(settings.cache_dir) if settings.cache else None
     salt: dict[str, object] = {

@@ -21,6 +21,13 @@ from reviewbot.redact import redact
 from reviewbot.reporters import FORMATS, ReportOptions, get_reporter
 from reviewbot.sources import SourceError, files_diff, git_diff, read_diff
 
+# Under pre-commit (PRE_COMMIT=1) a failure also says how to commit without the review.
+HOOK_SKIP_HINT = " (to commit without the review: SKIP=reviewbot git commit)"
+HOOK_ENDPOINT_HINT = (
+    " (to commit without the review: SKIP=reviewbot git commit; "
+    "to pass whenever the endpoint is down: args: [--on-error, pass])"
+)
+
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
     click.echo(f"reviewbot: {redact(message)}", err=True)
@@ -92,9 +99,9 @@ def _report(
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror}")
         # The terminal still gets the human report.
-        click.echo(get_reporter("text", options).render(result), nl=False)
+        click.echo(get_reporter("text", options).render(result), nl=False, color=color)
         return
-    click.echo(get_reporter(fmt, options).render(result), nl=False)
+    click.echo(get_reporter(fmt, options).render(result), nl=False, color=color)
 
 
 def _progress(enabled: bool) -> tuple[Any, Any]:
@@ -244,10 +251,12 @@ def command(
         flags["cache"] = False
     if no_default_excludes:
         flags["default_excludes"] = False
-    if hook_mode and flags.get("fail_on") is None and not os.environ.get("REVIEWBOT_FAIL_ON"):
-        flags["fail_on"] = "high"
     try:
         settings = load_settings(flags, config_file)
+        if hook_mode and "fail_on" not in settings.model_fields_set:
+            # Under pre-commit the default is to block on high; a flag, REVIEWBOT_FAIL_ON or
+            # the config file still decide when they say something.
+            settings = settings.model_copy(update={"fail_on": "high"})
         if pr is not None:
             from reviewbot.github.face import review_pull_request
 
@@ -265,7 +274,7 @@ def command(
         plan = plan_review(settings, diff, need_key=not dry_run)
         plan.prepared.skipped[:0] = skipped_inputs
     except (ConfigError, SourceError, DiffParseError, PromptError) as exc:
-        fail(str(exc))
+        fail(str(exc) + (HOOK_SKIP_HINT if hook_mode else ""))
         return
     if dry_run:
         _print_plan(plan)
@@ -299,7 +308,8 @@ def command(
                 err=True,
             )
             sys.exit(EXIT_OK)
-        fail(f"endpoint unusable: {reason}", EXIT_ENDPOINT)
+        hint = HOOK_ENDPOINT_HINT if hook_mode else ""
+        fail(f"endpoint unusable: {reason}{hint}", EXIT_ENDPOINT)
     if code == EXIT_FINDINGS and hook_mode:
         click.echo(
             f"reviewbot: findings at or above '{settings.fail_on}' block this commit "

@@ -1,14 +1,22 @@
 """One chat request to an OpenAI-compatible endpoint, whatever the provider's quirks.
 
-The SDK retries 408/409/429/5xx, connection errors and timeouts with backoff and jitter,
-honouring Retry-After. This layer adds: the structured-output mode stepped down once per run
-when a provider refuses it, parameters some models reject dropped, streaming assembly,
-and errors sorted into fatal ones (fix your config) and per-request ones (try the next chunk).
+Retries are ours, not the SDK's, so they can respect the review's deadline: 408/409/429/5xx,
+timeouts, dropped connections and errors reported mid-stream are retried with exponential
+backoff and jitter, honouring Retry-After, but a wait that would end past the deadline is not
+started and a cancelled client stops at once. This layer also steps the structured-output mode
+down once per run when a provider refuses it, drops parameters some models reject, assembles
+streams, and sorts errors into fatal ones (fix your config) and per-request ones (try the next
+chunk).
 """
 
 from __future__ import annotations
 
+import email.utils
+import math
+import random
 import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,6 +54,47 @@ class ModelReply:
     prompt_tokens: int
     completion_tokens: int
     usage_reported: bool = True
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Waits between retries: `base` doubling up to `cap`, less up to 25% jitter.
+
+    A Retry-After (or retry-after-ms) header is honoured up to `max_retry_after` seconds; a
+    longer one fails the request rather than stall the run.
+    """
+
+    base: float = 0.5
+    cap: float = 8.0
+    max_retry_after: float = 120.0
+
+    def wait(self, retry: int, retry_after: float | None) -> float:
+        if retry_after is not None and retry_after > 0:
+            return retry_after
+        return min(self.base * 2.0**retry, self.cap) * (1 - 0.25 * random.random())
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds the server asks us to wait (retry-after-ms, retry-after seconds or date)."""
+    if headers is None:
+        return None
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) / divisor
+        except ValueError:
+            continue
+        return seconds if math.isfinite(seconds) else math.inf
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 class EndpointError(Exception):
@@ -105,21 +154,25 @@ class ModelClient:
         stream: bool = False,
         max_retries: int = 3,
         request_timeout: float = 120.0,
+        backoff: Backoff | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.sampling = sampling
         self.stream = stream
         self.max_retries = max_retries
         self.request_timeout = request_timeout
+        self.backoff = backoff or Backoff()
         self._lock = threading.Lock()
+        self._cancelled = threading.Event()
         self._mode: ResponseMode = endpoint.first_mode
         self._dropped: set[str] = set()
         self._use_max_completion_tokens = False
         self.http_attempts = 0
+        self.retries = 0
         self._client = openai.OpenAI(
             api_key=endpoint.api_key,
             base_url=endpoint.base_url,
-            max_retries=max_retries,
+            max_retries=0,  # retried here, within the review's deadline
             timeout=request_timeout,
             http_client=openai.DefaultHttpxClient(event_hooks={"request": [self._count]}),
         )
@@ -134,6 +187,10 @@ class ModelClient:
 
     def close(self) -> None:
         self._client.close()
+
+    def cancel(self) -> None:
+        """Stop every request of this client at its next retry or stream read."""
+        self._cancelled.set()
 
     def _step_down(self, failed: ResponseMode) -> bool:
         """Move to the next weaker mode, once per run; False when nothing weaker is left."""
@@ -187,15 +244,12 @@ class ModelClient:
                 args["stream_options"] = {"include_usage": True}
         return args
 
-    def complete(self, messages: list[dict[str, str]], timeout: float | None = None) -> ModelReply:
-        client = self._client.with_options(timeout=timeout or self.request_timeout)
+    def complete(self, messages: list[dict[str, str]], deadline: float | None = None) -> ModelReply:
+        """One answer; `deadline` (a time.monotonic() value) bounds every attempt and wait."""
         for _ in range(len(MODES) + len(_DROPPABLE) + 1):
             mode = self._mode
             try:
-                args = self._request_args(messages, mode)
-                if self.stream:
-                    return self._read_stream(client.chat.completions.create(**args))
-                return self._read(client.chat.completions.create(**args))
+                return self._send(self._request_args(messages, mode), deadline)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 text = _message(exc)
                 rejected = _rejected_param(text)
@@ -221,14 +275,10 @@ class ModelClient:
                     f"not found (404) at {self.endpoint.base_url or 'the OpenAI API'}: check the "
                     f"base URL and the model name '{self.endpoint.model}' ({_message(exc)})"
                 ) from None
-            except openai.RateLimitError as exc:
-                if "insufficient_quota" in str(exc.body) or "quota" in _message(exc).lower():
-                    raise EndpointError(
-                        f"out of quota (429) at {_host(self.endpoint.base_url)}: check the account "
-                        f"balance ({_message(exc)})"
-                    ) from None
-                raise RequestFailed(
-                    f"rate limited (429) after {self.max_retries} retries: {_message(exc)}"
+            except openai.RateLimitError as exc:  # only quota errors get here
+                raise EndpointError(
+                    f"out of quota (429) at {_host(self.endpoint.base_url)}: check the account "
+                    f"balance ({_message(exc)})"
                 ) from None
             except openai.APIStatusError as exc:
                 if exc.status_code == 402:
@@ -237,21 +287,73 @@ class ModelClient:
                         f"account ({_message(exc)})"
                     ) from None
                 raise RequestFailed(
-                    f"server error {exc.status_code} after {self.max_retries} retries: "
-                    f"{_message(exc)}"
+                    f"request refused ({exc.status_code}): {_message(exc)}"
                 ) from None
-            except openai.APITimeoutError:
+            except openai.APIError as exc:
                 raise RequestFailed(
-                    f"timed out after {timeout or self.request_timeout:.0f}s "
-                    f"({self.max_retries} retries)"
-                ) from None
-            except openai.APIConnectionError as exc:
-                cause = redact(str(exc.__cause__ or exc))[:200]
-                raise RequestFailed(
-                    f"could not reach {_host(self.endpoint.base_url)} "
-                    f"({self.max_retries} retries): {cause}"
+                    f"unusable answer from {_host(self.endpoint.base_url)}: "
+                    f"{redact(str(exc.message))[:200]}"
                 ) from None
         raise RequestFailed("the endpoint refused every request format")
+
+    def _send(self, args: dict[str, Any], deadline: float | None) -> ModelReply:
+        """The request, retried on transient failures while retries and time are left."""
+        retry = 0
+        while True:
+            if self._cancelled.is_set():
+                raise RequestFailed("stopped: the review's --timeout was reached")
+            timeout = self.request_timeout
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RequestFailed("the review's --timeout was reached")
+                timeout = min(timeout, left)
+            try:
+                client = self._client.with_options(timeout=timeout)
+                if self.stream:
+                    return self._read_stream(client.chat.completions.create(**args), deadline)
+                return self._read(client.chat.completions.create(**args))
+            except openai.APIError as exc:
+                transient = self._transient(exc, timeout)
+                if transient is None:
+                    raise
+                problem, retry_after = transient
+            done = f"{problem} ({retry} retries)" if retry else problem
+            if retry >= self.max_retries:
+                raise RequestFailed(done)
+            if retry_after is not None and retry_after > self.backoff.max_retry_after:
+                raise RequestFailed(f"{done}; the server asks to wait {retry_after:.0f}s")
+            wait = self.backoff.wait(retry, retry_after)
+            if deadline is not None and time.monotonic() + wait >= deadline:
+                raise RequestFailed(f"{done}; no time left to retry before the review's --timeout")
+            retry += 1
+            with self._lock:
+                self.retries += 1
+            if self._cancelled.wait(wait):
+                raise RequestFailed(f"{done}; stopped: the review's --timeout was reached")
+
+    def _transient(self, exc: openai.APIError, timeout: float) -> tuple[str, float | None] | None:
+        """What went wrong and the server's Retry-After, when a retry may help; else None."""
+        if isinstance(exc, openai.RateLimitError):
+            if "insufficient_quota" in str(exc.body) or "quota" in _message(exc).lower():
+                return None
+            return f"rate limited (429): {_message(exc)}", retry_after_seconds(exc.response.headers)
+        if isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            if status in (408, 409) or status >= 500:
+                return f"server error {status}: {_message(exc)}", retry_after_seconds(
+                    exc.response.headers
+                )
+            return None
+        if isinstance(exc, openai.APITimeoutError):
+            return f"timed out after {timeout:.1f}s", None
+        if isinstance(exc, openai.APIConnectionError):
+            cause = redact(str(exc.__cause__ or exc))[:200]
+            return f"could not reach {_host(self.endpoint.base_url)}: {cause}", None
+        if isinstance(exc, openai.APIResponseValidationError):
+            return None
+        # An error event inside a stream: the provider gave up mid-answer.
+        return f"error reported mid-stream: {redact(str(exc.message))[:200]}", None
 
     @staticmethod
     def _read(completion: Any) -> ModelReply:
@@ -270,14 +372,17 @@ class ModelClient:
             usage_reported=usage is not None,
         )
 
-    @staticmethod
-    def _read_stream(stream: Any) -> ModelReply:
+    def _read_stream(self, stream: Any, deadline: float | None) -> ModelReply:
         content: list[str] = []
         reasoning: list[str] = []
         finish: str | None = None
         usage = None
         try:
             for event in stream:
+                if self._cancelled.is_set() or (
+                    deadline is not None and time.monotonic() > deadline
+                ):
+                    raise RequestFailed("the review's --timeout was reached mid-answer")
                 if getattr(event, "usage", None):
                     usage = event.usage
                 for choice in event.choices or []:

@@ -22,6 +22,7 @@ from reviewbot.filters import FileFilter
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, SkippedFile, Stats
 from reviewbot.llm import EndpointError, ModelClient, ModelReply, RequestFailed
 from reviewbot.prompts import PromptRenderer
+from reviewbot.redact import redact
 from reviewbot.tokens import TokenCounter
 
 ProgressCallback = Callable[[int, int], None]
@@ -144,7 +145,7 @@ class Reviewer:
         reply: ModelReply | None = None
         try:
             outcome.requests += 1
-            reply = self.client.complete(messages, timeout=remaining)
+            reply = self.client.complete(messages, deadline=self._deadline)
         finally:
             used = 0
             if reply is not None:
@@ -237,7 +238,7 @@ class Reviewer:
         outcomes = self._run_pool(chunks)
         result = merge(outcomes, prepared, self.options.prices)
         result.stats.requests = self.client.http_attempts
-        result.stats.retries = max(0, self.client.http_attempts - sum(o.requests for o in outcomes))
+        result.stats.retries = self.client.retries
         result.stats.elapsed_seconds = round(time.monotonic() - started, 3)
         result.model = self.client.endpoint.model
         return result
@@ -257,8 +258,10 @@ class Reviewer:
                     return
                 try:
                     outcome = self._review_chunk(chunks[index])
-                except Exception as exc:
-                    outcome = ChunkOutcome(chunks[index], failure=f"internal error: {exc!r}")
+                except Exception as exc:  # a bug must not sink the other chunks
+                    outcome = ChunkOutcome(
+                        chunks[index], failure=redact(f"internal error: {exc!r}")[:300]
+                    )
                 with done:
                     results.setdefault(index, outcome)
                     done.notify_all()
@@ -273,6 +276,8 @@ class Reviewer:
             while len(results) < len(chunks):
                 remaining = self._remaining()
                 if remaining is not None and remaining <= 0:
+                    # Wake retry waits and streams still running: nothing they get is used.
+                    self.client.cancel()
                     break
                 done.wait(timeout=remaining if remaining is not None else 1.0)
             for index, chunk in enumerate(chunks):

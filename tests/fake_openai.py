@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
 import itertools
 import json
 import math
+import random
 import signal
 import socket
 import socketserver
@@ -95,7 +97,10 @@ class Reply:
     error_body: Json | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
-    reset: bool = False
+    reset: bool = False  # drop the connection (RST) without a response
+    # Send the status line, the headers and this many bytes of the body, then drop the
+    # connection: an answer cut off mid-way (works for streamed answers too).
+    cut_after: int | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
@@ -219,6 +224,108 @@ class RecordedRequest:
 
 
 Responder = Callable[[RecordedRequest], Reply | str]
+
+# What `FaultInjector` can do to a reply: transport faults the client should retry, and
+# answers it should re-ask.
+TRANSPORT_FAULTS = ("429", "429-retry-after", "500", "503", "reset", "cut", "hang")
+ANSWER_FAULTS = ("invalid-json", "schema-invalid", "truncated", "empty")
+FAULT_KINDS = TRANSPORT_FAULTS + ANSWER_FAULTS
+
+
+class FaultInjector:
+    """A responder that answers with ``answer`` but turns a seeded fraction of replies into faults.
+
+    Reproducible under concurrency: whether a request is faulted, and how, depends only on
+    the seed, the request's messages and how many identical requests came before it (a
+    retry repeats its body), never on the order requests from parallel clients arrive in.
+    ``injected`` counts faults by kind, ``answered`` the replies left alone.
+
+    Kinds: 429 without and with Retry-After (0..``max_retry_after`` s), 500, 503, a reset
+    connection, an answer cut off mid-body, a hang of ``hang_seconds`` (past the client's
+    timeout) before a valid answer, invalid JSON, JSON failing the answer schema,
+    ``finish_reason: "length"`` with half the answer, and empty content.
+    """
+
+    def __init__(
+        self,
+        answer: Responder | None = None,
+        *,
+        rate: float,
+        seed: int = 0,
+        kinds: Iterable[str] = FAULT_KINDS,
+        hang_seconds: float = 2.0,
+        max_retry_after: int = 1,
+    ) -> None:
+        self.answer = answer
+        self.rate = rate
+        self.seed = seed
+        self.kinds = tuple(kinds)
+        unknown = set(self.kinds) - set(FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds: {sorted(unknown)}")
+        self.hang_seconds = hang_seconds
+        self.max_retry_after = max_retry_after
+        self.injected: collections.Counter[str] = collections.Counter()
+        self.answered = 0
+        self._seen: collections.Counter[str] = collections.Counter()
+        self._lock = threading.Lock()
+
+    def _rng(self, request: RecordedRequest) -> random.Random:
+        body = json.dumps([request.messages, request.stream], sort_keys=True)
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        with self._lock:
+            occurrence = self._seen[digest]
+            self._seen[digest] += 1
+        seed = hashlib.sha256(f"{self.seed}:{digest}:{occurrence}".encode()).digest()
+        return random.Random(int.from_bytes(seed[:8], "big"))
+
+    def _good(self, request: RecordedRequest) -> Reply:
+        if self.answer is None:
+            return Reply(content=DEFAULT_CONTENT)
+        reply = self.answer(request)
+        return reply if isinstance(reply, Reply) else Reply(content=reply)
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        rng = self._rng(request)
+        faulted = rng.random() < self.rate and bool(self.kinds)
+        kind = rng.choice(self.kinds) if faulted else None
+        with self._lock:
+            if kind is None:
+                self.answered += 1
+            else:
+                self.injected[kind] += 1
+        if kind is None:
+            return self._good(request)
+        return self._fault(kind, rng, request)
+
+    def _fault(self, kind: str, rng: random.Random, request: RecordedRequest) -> Reply:
+        if kind == "429":
+            return Reply(status=429)
+        if kind == "429-retry-after":
+            return Reply(
+                status=429, headers={"Retry-After": str(rng.randint(0, self.max_retry_after))}
+            )
+        if kind in ("500", "503"):
+            return Reply(status=int(kind))
+        if kind == "reset":
+            return Reply(reset=True)
+        if kind == "invalid-json":
+            return Reply(content='{"score": 7, "issues": [{"path": oops')
+        if kind == "schema-invalid":
+            bad = {"score": 42, "issues": [{"path": "", "line": "two", "severity": "urgent"}]}
+            return Reply(content=json.dumps(bad))
+        if kind == "empty":
+            return Reply(content="")
+        good = self._good(request)
+        if kind == "cut":
+            good.cut_after = rng.randint(1, 80)
+        elif kind == "hang":
+            good.delay += self.hang_seconds
+        else:  # truncated
+            text = good.content or DEFAULT_CONTENT
+            good.content = text[: max(1, len(text) // 2)]
+            good.finish_reason = "length"
+        return good
 
 
 class _Server(ThreadingHTTPServer):
@@ -465,7 +572,7 @@ class FakeOpenAI:
         elif record.stream:
             self._send_stream(handler, record, reply)
         else:
-            _send_json(handler, 200, _completion(record, reply), reply.headers)
+            _send_json(handler, 200, _completion(record, reply), reply.headers, reply.cut_after)
 
     def _check_auth(self, record: RecordedRequest) -> tuple[int, Json] | None:
         if self.api_key is None:
@@ -559,12 +666,20 @@ class FakeOpenAI:
         for name, value in reply.headers.items():
             handler.send_header(name, value)
         handler.end_headers()
+        left = reply.cut_after
         for chunk in _stream_chunks(record, reply):
             if self._stopping.is_set():
                 _drop(handler)
                 return
             data = f"data: {json.dumps(chunk)}\n\n".encode()
-            handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            frame = b"%x\r\n%s\r\n" % (len(data), data)
+            if left is not None and len(frame) >= left:
+                handler.wfile.write(frame[:left])
+                _hang_up(handler)
+                return
+            handler.wfile.write(frame)
+            if left is not None:
+                left -= len(frame)
         done = b"data: [DONE]\n\n"
         handler.mark_done()
         handler.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(done), done))
@@ -667,7 +782,11 @@ def _stream_chunks(record: RecordedRequest, reply: Reply) -> Iterator[Json]:
 
 
 def _send_json(
-    handler: _Handler, status: int, payload: Json, headers: dict[str, str] | None = None
+    handler: _Handler,
+    status: int,
+    payload: Json,
+    headers: dict[str, str] | None = None,
+    cut_after: int | None = None,
 ) -> None:
     data = json.dumps(payload).encode()
     handler.send_response(status)
@@ -676,6 +795,10 @@ def _send_json(
     for name, value in (headers or {}).items():
         handler.send_header(name, value)
     handler.end_headers()
+    if cut_after is not None and cut_after < len(data):
+        handler.wfile.write(data[:cut_after])
+        _hang_up(handler)
+        return
     handler.mark_done()
     handler.wfile.write(data)
 
@@ -688,6 +811,17 @@ def _drop(handler: _Handler) -> None:
     with suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     # rfile holds a reference to the socket; close() only releases the descriptor after it.
+    handler.rfile.close()
+    sock.close()
+
+
+def _hang_up(handler: _Handler) -> None:
+    """Close the connection in the middle of a response, cleanly (FIN): a truncated body."""
+    handler.close_connection = True
+    handler.mark_done()
+    sock = handler.connection
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
     handler.rfile.close()
     sock.close()
 

@@ -17,9 +17,11 @@ import openai
 import pytest
 from fake_openai import (
     DEFAULT_CONTENT,
+    FAULT_KINDS,
     FORMAT_UNAVAILABLE,
     JSON_WORD_REQUIRED,
     FakeOpenAI,
+    FaultInjector,
     RecordedRequest,
     Reply,
     linear_latency,
@@ -330,6 +332,114 @@ def test_reset_is_a_connection_error_and_the_server_survives(server: FakeOpenAI)
             ask(api)
         assert not isinstance(err.value, openai.APITimeoutError)
         assert ask(api).choices[0].message.content == DEFAULT_CONTENT
+
+
+def test_cut_answer_is_a_connection_error_and_the_server_survives(server: FakeOpenAI) -> None:
+    server.script(Reply(content=DEFAULT_CONTENT, cut_after=20))
+    with client(server) as api:
+        with pytest.raises(openai.APIConnectionError) as err:
+            ask(api)
+        assert not isinstance(err.value, openai.APITimeoutError)
+        assert ask(api).choices[0].message.content == DEFAULT_CONTENT
+    assert len(server.requests) == 2 and all(r.finished for r in server.requests)
+
+
+def test_cut_stream_fails_mid_iteration(server: FakeOpenAI) -> None:
+    text = json.dumps({"score": 3, "issues": [{"title": "x" * 300}]})
+    server.script(Reply(content=text, cut_after=700))
+    with client(server) as api:
+        received: list[str] = []
+        with pytest.raises(openai.APIConnectionError):
+            for chunk in ask(api, stream=True):
+                received.extend(c.delta.content or "" for c in chunk.choices)
+        assert 0 < len("".join(received)) < len(text)  # some of the answer came first
+        assert ask(api).choices[0].message.content == DEFAULT_CONTENT
+
+
+def _fake_request(text: str, stream: bool = False) -> RecordedRequest:
+    body = {"model": "m", "messages": [{"role": "user", "content": text}], "stream": stream}
+    return RecordedRequest(path="/v1/chat/completions", headers={}, body=body, started=0.0)
+
+
+def _kinds(injector: FaultInjector, requests: list[RecordedRequest]) -> dict[str, list[str]]:
+    """Per request text: the fault kinds (or "ok") of its successive occurrences."""
+    out: dict[str, list[str]] = {}
+    for request in requests:
+        before = injector.injected.copy()
+        injector(request)
+        grew = injector.injected - before
+        out.setdefault(request.user or "", []).append(next(iter(grew), "ok"))
+    return out
+
+
+def test_fault_injector_is_reproducible_whatever_the_arrival_order() -> None:
+    texts = [f"review chunk {n}" for n in range(60)]
+    # Each text three times (a request and two retries), in two different interleavings.
+    in_order = [_fake_request(t) for t in texts for _ in range(3)]
+    shuffled = [_fake_request(t) for _ in range(3) for t in reversed(texts)]
+    first = _kinds(FaultInjector(rate=0.3, seed=7), in_order)
+    again = _kinds(FaultInjector(rate=0.3, seed=7), shuffled)
+    assert first == again
+    other_seed = _kinds(FaultInjector(rate=0.3, seed=8), in_order)
+    assert other_seed != first
+    faulted = sum(kind != "ok" for kinds in first.values() for kind in kinds)
+    assert 20 <= faulted <= 90  # 30% of 180, loosely
+    # a retry of the same body is decided afresh, not faulted forever
+    assert any(kinds[0] != "ok" and "ok" in kinds[1:] for kinds in first.values())
+
+
+def test_fault_injector_rates_and_kinds() -> None:
+    never = FaultInjector(rate=0.0, seed=1)
+    for n in range(50):
+        assert never(_fake_request(f"r{n}")).content == DEFAULT_CONTENT
+    assert never.answered == 50 and not never.injected
+    only_503 = FaultInjector(rate=1.0, seed=1, kinds=["503"])
+    assert only_503(_fake_request("x")).status == 503
+    assert only_503.injected == {"503": 1}
+    with pytest.raises(ValueError, match="unknown fault kinds"):
+        FaultInjector(rate=0.5, kinds=["teapot"])
+
+
+@pytest.mark.parametrize("kind", FAULT_KINDS)
+def test_each_fault_kind_reaches_the_client_as_that_fault(server: FakeOpenAI, kind: str) -> None:
+    good = json.dumps({"score": 9, "issues": []})
+    server.responder = FaultInjector(
+        lambda request: good, rate=1.0, seed=3, kinds=[kind], hang_seconds=1.0
+    )
+    with client(server, timeout=0.4) as api:
+        try:
+            answer = ask(api)
+        except openai.APIStatusError as exc:
+            outcome: tuple[Any, ...] = ("status", exc.status_code, exc.response.headers)
+        except openai.APITimeoutError:
+            outcome = ("timeout",)
+        except openai.APIConnectionError:
+            outcome = ("connection",)
+        else:
+            choice = answer.choices[0]
+            outcome = ("answer", choice.message.content, choice.finish_reason)
+    if kind.startswith("429"):
+        assert outcome[:2] == ("status", 429)
+        assert ("retry-after" in outcome[2]) == (kind == "429-retry-after")
+        if kind == "429-retry-after":
+            assert int(outcome[2]["retry-after"]) in (0, 1)
+    elif kind in ("500", "503"):
+        assert outcome[:2] == ("status", int(kind))
+    elif kind in ("reset", "cut"):
+        assert outcome == ("connection",)
+    elif kind == "hang":
+        assert outcome == ("timeout",)
+    elif kind == "truncated":
+        assert outcome == ("answer", good[: len(good) // 2], "length")
+    elif kind == "empty":
+        assert outcome == ("answer", "", "stop")
+    else:
+        assert outcome[0] == "answer" and outcome[1] != good and outcome[2] == "stop"
+        if kind == "invalid-json":
+            with pytest.raises(ValueError):
+                json.loads(outcome[1])
+        else:
+            assert json.loads(outcome[1])["score"] == 42
 
 
 def test_hang_past_client_timeout_does_not_wedge_stop() -> None:

@@ -1,0 +1,1 @@
+"""The reviewbot benchmark (GitHub issue 5): `python bench/run.py`."""

@@ -1,0 +1,88 @@
+"""Local CPU time and peak memory of preparing a review, without model calls.
+
+Run as a subprocess per measurement (`python -m bench.measure WHAT DIFF_FILE`), so that peak
+RSS belongs to that measurement alone; prints one JSON object.
+
+WHAT is `reviewbot` (parse + filter + chunk + render every prompt, as a review does before
+its first request) or `unidiff` (bare `unidiff.PatchSet(text)`: the floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import unidiff
+
+from reviewbot.app import plan_review
+from reviewbot.config import load_settings
+from reviewbot.diffparse import parse_diff
+
+
+def reviewbot_task(model: str) -> Callable[[str], object]:
+    settings = load_settings({"model": model, "api_key": "bench", "cache": False})
+    # Load the tokenizer's vocabulary up front: a one-time cost per process, not per diff.
+    warm = plan_review(settings, parse_diff("--- a/x\n+++ b/x\n@@ -0,0 +1 @@\n+x\n"))
+    warm.counter.count("warm up")
+
+    def task(text: str) -> object:
+        plan = plan_review(settings, parse_diff(text), need_key=False)
+        return [plan.renderer.messages(chunk) for chunk in plan.prepared.plan.chunks]
+
+    return task
+
+
+def unidiff_task(text: str) -> object:
+    return unidiff.PatchSet(text)
+
+
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def measure(task: Callable[[str], object], text: str, repeats: int) -> dict[str, float]:
+    """Best-of-`repeats` CPU seconds, peak RSS growth, and the tracemalloc peak (one more run)."""
+    gc.collect()
+    rss_before = _max_rss_mb()
+    cpu: list[float] = []
+    for _ in range(repeats):
+        started = time.process_time()
+        result = task(text)
+        cpu.append(time.process_time() - started)
+        del result
+        gc.collect()
+    rss_peak = _max_rss_mb() - rss_before
+    tracemalloc.start()
+    result = task(text)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del result
+    return {
+        "cpu_seconds": min(cpu),
+        "rss_peak_mb": round(rss_peak, 1),
+        "traced_peak_mb": round(traced_peak / 2**20, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("what", choices=("reviewbot", "unidiff"))
+    parser.add_argument("diff_file", type=Path)
+    parser.add_argument("--model", default="gpt-4o-mini")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    task = reviewbot_task(args.model) if args.what == "reviewbot" else unidiff_task
+    text = args.diff_file.read_text(encoding="utf-8")
+    out: dict[str, Any] = measure(task, text, args.repeats)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

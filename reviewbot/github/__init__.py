@@ -1,0 +1,1 @@
+"""GitHub: pull requests as a diff source, and reviews as an output. Only faces import this."""

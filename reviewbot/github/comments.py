@@ -1,0 +1,137 @@
+"""Findings → GitHub review comments that GitHub will accept, marked so re-runs can skip them.
+
+A review is all-or-nothing on GitHub (one comment on a line outside the diff rejects it with a
+422), so every anchor is checked against the PR's own diff here, before anything is posted.
+Model text is untrusted: it is neutralised (no raw HTML, no hidden comments that could spoof our
+markers, no @-mentions, no unclosed fences) before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from reviewbot.diffmodel import Diff, FileStatus
+from reviewbot.findings import Finding
+from reviewbot.reporters.markdown import ICON, fence_for, neutralise
+from reviewbot.reporters.text import one_line
+
+_SUGGESTION_FENCE = re.compile(r"^( {0,3}(?:`{3,}|~{3,})\s*)suggestion\b", re.MULTILINE)
+FINGERPRINT = re.compile(r"<!-- reviewbot:fp=([0-9a-f]{16}) -->")
+# GitHub's limit is 65,536 characters; leave room for the marker and the suggestion fence.
+MAX_BODY = 60_000
+
+
+def fingerprint(finding: Finding) -> str:
+    """Stable across pushes while the code it is about is unchanged: path, code, title."""
+    code = "\n".join(" ".join(line.split()) for line in finding.code)
+    title = " ".join(finding.title.lower().split())
+    raw = "\0".join([finding.path or "", code, title])
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def fingerprints_in(text: str) -> set[str]:
+    return set(FINGERPRINT.findall(text or ""))
+
+
+@dataclass(frozen=True)
+class InlineComment:
+    finding: Finding
+    fingerprint: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class CommentPlan:
+    """What goes inline, what was already on the PR, and what the summary must carry."""
+
+    inline: list[InlineComment] = field(default_factory=list)
+    already_posted: list[Finding] = field(default_factory=list)
+    unanchored: list[Finding] = field(default_factory=list)  # file-level, general, bad anchors
+    overflow: list[Finding] = field(default_factory=list)  # beyond max-comments
+
+
+def _anchorable(finding: Finding, diff: Diff) -> bool:
+    if finding.anchor != "line" or finding.path is None or finding.line is None:
+        return False
+    file = diff.file(finding.path)
+    if file is None or file.status is FileStatus.DELETED:
+        return False
+    for hunk in file.hunks:
+        new_lines = {ln.new_no for ln in hunk.lines if ln.new_no is not None}
+        if finding.line in new_lines:
+            end = finding.end_line
+            # A range must end inside the same hunk, after its start.
+            return end is None or (end > finding.line and end in new_lines)
+    return False
+
+
+def safe_text(text: str) -> str:
+    """Untrusted model prose as inert Markdown; only we may open a suggestion block."""
+    return neutralise(_SUGGESTION_FENCE.sub(r"\1text", text))
+
+
+def comment_body(finding: Finding, fp: str) -> str:
+    title = safe_text(one_line(finding.title)) or "(untitled)"
+    head = f"{ICON[finding.severity]} **{finding.severity.value}**"
+    if finding.category:
+        head += f" · {safe_text(one_line(finding.category))}"
+    parts = [f"{head} · **{title}**"]
+    body = safe_text(finding.body.strip())
+    if len(body) > MAX_BODY:
+        body = body[:MAX_BODY].rsplit("\n", 1)[0] + "\n\n*(truncated)*"
+        body = neutralise(body)  # re-close a fence the cut may have opened
+    if body:
+        parts.append(body)
+    if finding.suggestion is not None and len(finding.suggestion) < MAX_BODY // 2:
+        # A suggestion block replaces exactly the commented lines, which are the finding's own.
+        code = finding.suggestion.removesuffix("\n")
+        fence = fence_for(code)
+        parts.append(
+            f"{fence}suggestion\n{code}\n{fence}" if code else f"{fence}suggestion\n{fence}"
+        )
+    parts.append(f"<!-- reviewbot:fp={fp} -->")
+    return "\n\n".join(parts)
+
+
+def comment_payload(finding: Finding, body: str) -> dict[str, Any]:
+    assert finding.path is not None and finding.line is not None
+    end = finding.end_line
+    if end is not None and end > finding.line:
+        return {
+            "path": finding.path,
+            "body": body,
+            "start_line": finding.line,
+            "start_side": "RIGHT",
+            "line": end,
+            "side": "RIGHT",
+        }
+    return {"path": finding.path, "body": body, "line": finding.line, "side": "RIGHT"}
+
+
+def plan_comments(
+    findings: list[Finding], diff: Diff, posted: set[str], max_comments: int
+) -> CommentPlan:
+    plan = CommentPlan()
+    fresh: list[InlineComment] = []
+    seen: set[str] = set()
+    for finding in findings:
+        if not _anchorable(finding, diff):
+            plan.unanchored.append(finding)
+            continue
+        fp = fingerprint(finding)
+        if fp in posted or fp in seen:
+            plan.already_posted.append(finding)
+            continue
+        seen.add(fp)
+        fresh.append(
+            InlineComment(finding, fp, comment_payload(finding, comment_body(finding, fp)))
+        )
+    # Most severe first; the stable sort keeps file and line order within a severity.
+    fresh.sort(key=lambda c: -c.finding.severity.rank)
+    plan.inline = fresh[:max_comments]
+    plan.overflow = [c.finding for c in fresh[max_comments:]]
+    plan.inline.sort(key=lambda c: c.finding.sort_key())
+    return plan

@@ -1,0 +1,95 @@
+"""A PyGithub client configured for a bot: bounded retries that never repeat a POST."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from github import Auth, Github, GithubException, GithubRetry
+
+from reviewbot.redact import register_secret
+
+PUBLIC_API = "https://api.github.com"
+ACTIONS_BOT = "github-actions[bot]"
+# urllib3's idempotent methods: a POST that timed out may have been carried out, so it is
+# never retried blindly (publish.py checks the PR before posting again).
+RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_URL = re.compile(r"^https?://(?P<host>[^/]+)/(?P<owner>[^/]+)/(?P<repo>[^/]+)/pulls?/(?P<n>\d+)")
+_SHORT = re.compile(r"^(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)#(?P<n>\d+)$")
+
+
+class GitHubError(RuntimeError):
+    """GitHub refused or failed a request; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class PullRef:
+    repo: str
+    number: int
+    api_url: str | None = None  # derived from the URL's host; None = GITHUB_API_URL or public
+
+
+def parse_pull_ref(text: str) -> PullRef:
+    """`https://github.com/o/r/pull/12`, a GitHub Enterprise URL, or `o/r#12`."""
+    text = text.strip()
+    short = _SHORT.match(text)
+    if short:
+        return PullRef(f"{short['owner']}/{short['repo']}", int(short["n"]))
+    url = _URL.match(text)
+    if not url:
+        raise GitHubError(
+            f"not a pull request reference: {text!r} (use https://github.com/OWNER/REPO/pull/N "
+            "or OWNER/REPO#N)"
+        )
+    host = url["host"]
+    api = PUBLIC_API if host in ("github.com", "www.github.com") else f"https://{host}/api/v3"
+    return PullRef(f"{url['owner']}/{url['repo']}", int(url["n"]), api)
+
+
+def api_url_for(ref: PullRef) -> str:
+    return os.environ.get("GITHUB_API_URL") or ref.api_url or PUBLIC_API
+
+
+def connect(token: str | None, api_url: str, *, retries: int = 3, timeout: int = 30) -> Github:
+    register_secret(token)
+    retry = GithubRetry(total=retries, allowed_methods=RETRIED_METHODS, backoff_factor=0.5)
+    write_interval = float(os.environ.get("REVIEWBOT_GITHUB_WRITE_INTERVAL", "1"))
+    return Github(
+        base_url=api_url.rstrip("/"),
+        auth=Auth.Token(token) if token else None,
+        retry=retry,
+        timeout=timeout,
+        per_page=100,
+        seconds_between_requests=None,
+        # GitHub asks integrations to space out writes to stay clear of secondary limits.
+        seconds_between_writes=write_interval,
+    )
+
+
+def bot_login(gh: Github) -> str:
+    """Whose comments are ours. An Actions token can't read /user: it acts as the Actions bot."""
+    try:
+        return gh.get_user().login
+    except GithubException:
+        return ACTIONS_BOT
+
+
+def explain(exc: GithubException, what: str) -> str:
+    """One line naming the likely fix, with GitHub's own message."""
+    message = exc.message or (exc.data.get("message") if isinstance(exc.data, dict) else None)
+    detail = f" ({message})" if message else ""
+    hints = {
+        401: "the GitHub token was rejected: check GITHUB_TOKEN",
+        403: "the GitHub token may not do this: check its permissions "
+        "(pull-requests: write to post)",
+        404: "not found: check the repository, the pull request number and that the token "
+        "can see the repository",
+    }
+    hint = hints.get(exc.status, f"GitHub answered {exc.status}")
+    return f"{what}: {hint}{detail}"
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc or url

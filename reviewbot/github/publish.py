@@ -1,0 +1,197 @@
+"""Post one review on a pull request, safely.
+
+- The event is COMMENT, or REQUEST_CHANGES when asked for; never APPROVE.
+- A POST is never blindly repeated: after a 5xx, a timeout or a rate limit, the PR's reviews are
+  read back and the run's hidden nonce looked for before posting again.
+- A 422 (which the anchor checks should prevent) moves the inline comments into the summary
+  instead of losing them; a 403/404 on posting (fork PR, read-only token) is reported to the
+  caller, which falls back to annotations and the job summary.
+- The summary lives in the first review we posted on the PR and is edited in place on re-runs.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from github import GithubException
+from github.PullRequest import PullRequest
+from github.PullRequestReview import PullRequestReview
+
+from reviewbot.github.comments import CommentPlan, fingerprints_in
+from reviewbot.github.summary import SUMMARY_MARKER
+
+Event = Literal["COMMENT", "REQUEST_CHANGES"]
+ALLOWED_EVENTS: frozenset[str] = frozenset({"COMMENT", "REQUEST_CHANGES"})
+RUN_MARKER = "<!-- reviewbot:run={} -->"
+_RUN = re.compile(r"<!-- reviewbot:run=([0-9a-f]+) -->")
+POST_ATTEMPTS = 4
+MAX_WAIT = 90.0
+
+
+# Renders the summary, given GitHub's reason when inline comments had to move into it.
+Render = Callable[[str | None], str]
+
+
+class PostingForbidden(RuntimeError):
+    """The token may not write to this PR (fork PR, read-only token, PR gone)."""
+
+
+@dataclass(frozen=True)
+class PriorState:
+    """What earlier runs left on the PR."""
+
+    posted_fingerprints: set[str]
+    summary_review: PullRequestReview | None
+
+
+@dataclass(frozen=True)
+class Published:
+    review_url: str | None
+    inline_posted: int
+    inline_refused: str | None  # GitHub's reason, when inline comments went to the summary
+
+
+def read_prior_state(pr: PullRequest, login: str) -> PriorState:
+    fingerprints: set[str] = set()
+    for comment in pr.get_review_comments():
+        if comment.user is not None and comment.user.login == login:
+            fingerprints |= fingerprints_in(comment.body)
+    summary = None
+    for review in pr.get_reviews():
+        if (
+            review.user is not None
+            and review.user.login == login
+            and SUMMARY_MARKER in (review.body or "")
+        ):
+            summary = review
+            break
+    return PriorState(fingerprints, summary)
+
+
+def _is_transient(exc: GithubException) -> bool:
+    if exc.status in (429, 500, 502, 503, 504):
+        return True
+    message = str(exc.message or exc.data or "").lower()
+    return exc.status == 403 and ("rate limit" in message or _retry_after(exc) is not None)
+
+
+def _retry_after(exc: GithubException) -> float | None:
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _error_text(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    errors = data.get("errors") or []
+    details = "; ".join(str(e.get("message", e) if isinstance(e, dict) else e) for e in errors)
+    return f"{exc.status} {exc.message or data.get('message', '')}" + (
+        f": {details}" if details else ""
+    )
+
+
+class ReviewPoster:
+    def __init__(
+        self,
+        pr: PullRequest,
+        head_sha: str,
+        login: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.pr = pr
+        self.head_sha = head_sha
+        self.login = login
+        self.sleep = sleep
+        self.nonce = uuid.uuid4().hex[:16]
+
+    def publish(
+        self, plan: CommentPlan, prior: PriorState, event: Event, render: Render
+    ) -> Published:
+        if event not in ALLOWED_EVENTS:  # neither the model nor a config can make this APPROVE
+            raise ValueError(f"refusing review event {event!r}")
+        comments = [c.payload for c in plan.inline]
+        refused: str | None = None
+        review: PullRequestReview | None = None
+        # A re-run with nothing new to say only refreshes the summary.
+        if comments or prior.summary_review is None or event == "REQUEST_CHANGES":
+            try:
+                review = self._post(self._body(prior, render(None), len(comments)), event, comments)
+            except GithubException as exc:
+                if exc.status != 422 or not comments:
+                    raise
+                # The anchor checks should make this impossible; if GitHub disagrees, keep the
+                # findings by listing them in the summary rather than losing the review.
+                refused, comments = _error_text(exc), []
+                if prior.summary_review is None or event == "REQUEST_CHANGES":
+                    review = self._post(self._body(prior, render(refused), 0), event, [])
+        if prior.summary_review is not None:
+            summary_review = prior.summary_review
+            text = render(refused)
+            self._call(lambda: summary_review.edit(text))
+        shown = review or prior.summary_review
+        return Published(shown.html_url if shown else None, len(comments), refused)
+
+    def _body(self, prior: PriorState, summary: str, count: int) -> str:
+        if prior.summary_review is None:
+            return summary
+        return (
+            f"reviewbot: {count} new finding(s) on `{self.head_sha[:7]}`. "
+            f"The summary, updated in place: {prior.summary_review.html_url}"
+        )
+
+    def _post(
+        self, body: str, event: Event, comments: list[dict[str, object]]
+    ) -> PullRequestReview:
+        body = body + "\n" + RUN_MARKER.format(self.nonce)
+        commit = self.pr.base.repo.get_commit(self.head_sha)
+        delay = 1.0
+        for attempt in range(1, POST_ATTEMPTS + 1):
+            try:
+                return self.pr.create_review(
+                    commit=commit,
+                    body=body,
+                    event=event,
+                    comments=comments,  # type: ignore[arg-type]
+                )
+            except GithubException as exc:
+                if exc.status in (401, 403, 404) and not _is_transient(exc):
+                    raise PostingForbidden(_error_text(exc)) from exc
+                if not _is_transient(exc) or attempt == POST_ATTEMPTS:
+                    raise
+                self.sleep(min(MAX_WAIT, _retry_after(exc) or delay))
+                delay *= 2
+            except OSError:  # connection reset or timeout: the review may exist
+                if attempt == POST_ATTEMPTS:
+                    raise
+                self.sleep(delay)
+                delay *= 2
+            existing = self._find_own_review()
+            if existing is not None:
+                return existing
+        raise AssertionError("unreachable")
+
+    def _find_own_review(self) -> PullRequestReview | None:
+        for review in self.pr.get_reviews():
+            match = _RUN.search(review.body or "")
+            if match and match.group(1) == self.nonce:
+                return review
+        return None
+
+    def _call(self, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except GithubException as exc:
+            if exc.status in (401, 403, 404) and not _is_transient(exc):
+                raise PostingForbidden(_error_text(exc)) from exc
+            raise

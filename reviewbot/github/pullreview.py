@@ -1,0 +1,98 @@
+"""Review a pull request end to end: read it, review it, and (when asked) post the review.
+
+Shared by the `reviewbot --pr` command and the GitHub Action; neither adds logic of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from github import Github, GithubException
+
+from reviewbot.app import plan_review, run_review
+from reviewbot.config import Settings
+from reviewbot.exitcodes import reaches
+from reviewbot.findings import ReviewResult
+from reviewbot.github.comments import CommentPlan, plan_comments
+from reviewbot.github.connection import GitHubError, bot_login, explain
+from reviewbot.github.publish import (
+    Event,
+    PostingForbidden,
+    Published,
+    ReviewPoster,
+    read_prior_state,
+)
+from reviewbot.github.pullsource import PullInfo, pull_diff, pull_info
+from reviewbot.github.summary import SummaryContext, render_summary
+from reviewbot.review import ProgressCallback
+
+
+@dataclass
+class PullReview:
+    pull: PullInfo
+    result: ReviewResult
+    fatal: str | None  # the endpoint error that stopped the review, if one did
+    published: Published | None = None
+    comments: CommentPlan | None = None
+    not_posted: str | None = None  # why a requested post did not happen
+
+
+def failure_reason(result: ReviewResult, fatal: str | None) -> str:
+    if fatal is not None:
+        return fatal
+    reasons = sorted({failed.reason for failed in result.failed_chunks})
+    return "every chunk failed: " + "; ".join(reasons[:3])
+
+
+def review_event(result: ReviewResult, settings: Settings) -> Event:
+    if not settings.request_changes:
+        return "COMMENT"
+    threshold = settings.fail_on if settings.fail_on != "never" else "high"
+    return "REQUEST_CHANGES" if reaches(result, threshold) else "COMMENT"
+
+
+def review_pull(
+    gh: Github,
+    repo_name: str,
+    number: int,
+    settings: Settings,
+    *,
+    post: bool,
+    on_progress: ProgressCallback | None = None,
+) -> PullReview:
+    what = f"reading pull request {repo_name}#{number}"
+    try:
+        pr = gh.get_repo(repo_name).get_pull(number)
+        pull = pull_info(pr)
+        diff, skipped = pull_diff(pr)
+    except GithubException as exc:
+        raise GitHubError(explain(exc, what)) from None
+    plan = plan_review(settings, diff)
+    plan.prepared.skipped[:0] = skipped
+    result, fatal = run_review(plan, settings, on_progress)
+    outcome = PullReview(pull, result, fatal)
+    if not post:
+        return outcome
+    all_failed = result.stats.chunks > 0 and result.stats.failed_chunks == result.stats.chunks
+    if fatal is not None or all_failed:
+        outcome.not_posted = "the model endpoint failed, so there is no review to post"
+        return outcome
+    try:
+        login = bot_login(gh)
+        prior = read_prior_state(pr, login)
+        outcome.comments = plan_comments(
+            result.findings, diff, prior.posted_fingerprints, settings.max_comments
+        )
+        comments = outcome.comments
+        poster = ReviewPoster(pr, pull.head_sha, login)
+        outcome.published = poster.publish(
+            comments,
+            prior,
+            review_event(result, settings),
+            lambda refused: render_summary(result, SummaryContext(pull, comments, refused)),
+        )
+    except PostingForbidden as exc:
+        outcome.not_posted = f"GitHub refused the review ({exc})"
+    except GithubException as exc:
+        outcome.not_posted = explain(exc, "posting the review")
+    return outcome
