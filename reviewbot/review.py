@@ -109,6 +109,7 @@ class Reviewer:
         self._fatal: str | None = None
         self._spent = 0
         self._reserved = 0
+        self._budget_spent = False
         self._deadline: float | None = None
 
     @property
@@ -122,13 +123,24 @@ class Reviewer:
             return None
         return self._deadline - time.monotonic()
 
-    def _reserve(self, estimate: int) -> bool:
+    def _reserve(self, estimate: int) -> str | None:
+        """Room in the --max-tokens budget for a request of about `estimate` prompt tokens.
+
+        None when it may be sent, else why not. Once one request is refused no other is sent,
+        so a run reviews the chunks it started and stops, rather than picking smaller ones.
+        """
         budget = self.options.token_budget
         with self._lock:
-            if budget is not None and self._spent + self._reserved + estimate > budget:
-                return False
+            if budget is not None and (
+                self._budget_spent or self._spent + self._reserved + estimate > budget
+            ):
+                self._budget_spent = True
+                return (
+                    f"not sent: the run's --max-tokens budget ({budget:,} tokens) is spent "
+                    f"({self._spent:,} used)"
+                )
             self._reserved += estimate
-            return True
+            return None
 
     def _settle(self, estimate: int, used: int) -> None:
         with self._lock:
@@ -140,8 +152,9 @@ class Reviewer:
         if remaining is not None and remaining <= 0.5:
             raise RequestFailed("the review's --timeout was reached before this chunk was sent")
         estimate = sum(len(m["content"]) for m in messages) // 3
-        if not self._reserve(estimate):
-            raise RequestFailed("not sent: the run's --max-tokens budget is spent")
+        refused = self._reserve(estimate)
+        if refused is not None:
+            raise RequestFailed(refused)
         reply: ModelReply | None = None
         try:
             outcome.requests += 1

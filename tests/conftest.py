@@ -10,8 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_openai import FakeOpenAI
-
-TEST_KEY = "sk-test-KEY-0123456789abcdef"
+from keys import TEST_KEY
 
 
 @pytest.fixture(autouse=True)

@@ -101,6 +101,9 @@ class Reply:
     # Send the status line, the headers and this many bytes of the body, then drop the
     # connection: an answer cut off mid-way (works for streamed answers too).
     cut_after: int | None = None
+    # In a streamed answer: after the content, an error event with this message instead of
+    # the finish (what providers send when they give up mid-answer).
+    stream_error: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
@@ -770,6 +773,9 @@ def _stream_chunks(record: RecordedRequest, reply: Reply) -> Iterator[Json]:
         yield chunk(
             {"content": piece, "reasoning_content": None} if reasoning else {"content": piece}
         )
+    if reply.stream_error is not None:
+        yield error_body(reply.stream_error, "server_error")
+        return
     yield chunk({}, reply.finish_reason)
     if include_usage:
         out = _envelope(record, "chat.completion.chunk", completion_id, created)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conftest import TEST_KEY
 from fake_github import FakeGitHub
 from fake_openai import FakeOpenAI
 from gitrepo import GitRepo
+from keys import TEST_KEY
 
 TOKEN = "ghs_testtoken"
 READ_TOKEN = "ghs_readonlytoken"

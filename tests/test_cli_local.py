@@ -227,7 +227,9 @@ def test_endpoint_down_fails_by_default_and_says_so(
     if hooked:
         monkeypatch.setenv("PRE_COMMIT", "1")
     url = closed_port_url()
-    result = run("app.py", "--api-key", TEST_KEY, "--base-url", url, "--model", "m")
+    # Default retries: refused connections are retried with backoff (a few seconds), then fail.
+    args = [] if hooked else ["--max-retries", "0"]
+    result = run("app.py", "--api-key", TEST_KEY, "--base-url", url, "--model", "m", *args)
     assert result.exit_code == 3
     last = result.stderr.splitlines()[-1]
     assert last.startswith("reviewbot: endpoint unusable") and "could not reach" in last
@@ -240,7 +242,9 @@ def test_endpoint_down_fails_by_default_and_says_so(
 def test_endpoint_down_passes_with_on_error_pass(
     app_py: Path, monkeypatch: pytest.MonkeyPatch, hook_mode: None, how: str
 ) -> None:
-    args = ["app.py", "--api-key", TEST_KEY, "--base-url", closed_port_url(), "--model", "m"]
+    url = closed_port_url()
+    args = ["app.py", "--api-key", TEST_KEY, "--base-url", url, "--model", "m"]
+    args += ["--max-retries", "0"]
     if how == "flag":
         args += ["--on-error", "pass"]
     else:

@@ -356,6 +356,19 @@ def test_cut_stream_fails_mid_iteration(server: FakeOpenAI) -> None:
         assert ask(api).choices[0].message.content == DEFAULT_CONTENT
 
 
+def test_stream_error_event_is_an_api_error(server: FakeOpenAI) -> None:
+    server.script(Reply(content="partial answer", stream_error="Model overloaded"))
+    with client(server) as api:
+        received: list[str] = []
+        with pytest.raises(openai.APIError) as err:
+            for chunk in ask(api, stream=True):
+                received.extend(c.delta.content or "" for c in chunk.choices)
+        assert not isinstance(err.value, openai.APIStatusError)
+        assert err.value.message == "Model overloaded"
+        assert "".join(received) == "partial answer"
+        assert ask(api).choices[0].message.content == DEFAULT_CONTENT  # connection still fine
+
+
 def _fake_request(text: str, stream: bool = False) -> RecordedRequest:
     body = {"model": "m", "messages": [{"role": "user", "content": text}], "stream": stream}
     return RecordedRequest(path="/v1/chat/completions", headers={}, body=body, started=0.0)

@@ -78,7 +78,11 @@ def pull_diff(pr: PullRequest) -> tuple[Diff, list[SkippedFile]]:
     for row in rows:
         pure_rename = row.status in ("renamed", "copied") and not row.changes
         if not row.patch and row.status != "removed" and not pure_rename:
-            reason = "GitHub sent no patch (binary, or too large to show)"
+            reason = (
+                "GitHub sent no patch: too large to show"
+                if row.changes
+                else "GitHub sent no patch: binary file or mode-only change"
+            )
             skipped.append(SkippedFile(path=row.filename, reason=reason, changed_lines=row.changes))
             continue
         blocks.append(file_diff_text(row))
