@@ -261,14 +261,40 @@ class _Block:
         )
 
 
-def _parse_hunk(lines: list[str], i: int, match: re.Match[str]) -> tuple[Hunk, int]:
-    """The hunk whose header matched at lines[i - 1]; returns it and the index after it."""
+def _hunk_error(line: str, i: int, old_left: int, new_left: int, hunk: Hunk) -> DiffParseError:
+    """Why `line` (line i of the diff) cannot be the next line of `hunk`."""
+    if line.startswith(("diff ", "@@ ")):
+        return DiffParseError(
+            f"line {i}: a hunk ends {old_left} old and {new_left} new lines short of its "
+            "header's counts (was the diff edited?)"
+        )
+    if line[:1] in ("+", "-", " ", ""):
+        return DiffParseError(
+            f"line {i}: the hunk at {hunk.header!r} has more lines than its header says"
+        )
+    return DiffParseError(f"line {i}: expected a hunk line (' ', '+', '-'), got {line[:60]!r}")
+
+
+def _strip_cr(lines: list[DiffLine]) -> list[DiffLine]:
+    return [ln._replace(text=ln.text[:-1]) if ln.text.endswith("\r") else ln for ln in lines]
+
+
+def _parse_hunk(
+    lines: list[str], i: int, match: re.Match[str], crlf: bool = True
+) -> tuple[Hunk, int]:
+    """The hunk whose header matched at lines[i - 1]; returns it and the index after it.
+
+    `crlf`: the diff may hold carriage returns, to be stripped from line ends.
+    """
     old_no, new_no = int(match.group(1)), int(match.group(3))
     old_count = 1 if match.group(2) is None else int(match.group(2))
     new_count = 1 if match.group(4) is None else int(match.group(4))
     section = match.group(5)
     hunk = Hunk(old_no, old_count, new_no, new_count, section.removesuffix("\r"))
     append = hunk.lines.append
+    # The hot loop of a large diff: lines are built as plain tuples of the DiffLine type,
+    # skipping the NamedTuple constructor's Python frame.
+    make, line_type = tuple.__new__, DiffLine
     added, removed, context = LineKind.ADDED, LineKind.REMOVED, LineKind.CONTEXT
     old_left, new_left = old_count, new_count
     end = len(lines)
@@ -281,39 +307,39 @@ def _parse_hunk(lines: list[str], i: int, match: re.Match[str]) -> tuple[Hunk, i
         line = lines[i]
         i += 1
         tag = line[:1]
-        text = line[1:]
-        if text.endswith("\r"):
-            text = text[:-1]
-        if tag == "+" and new_left:
-            append(DiffLine(added, None, new_no, text))
-            new_no += 1
-            new_left -= 1
-        elif tag == "-" and old_left:
-            append(DiffLine(removed, old_no, None, text))
-            old_no += 1
-            old_left -= 1
-        elif (tag == " " or line in ("", "\r")) and old_left and new_left:
-            # A bare empty line is a context line whose space an editor stripped.
-            append(DiffLine(context, old_no, new_no, text))
-            old_no += 1
-            new_no += 1
-            old_left -= 1
-            new_left -= 1
+        if tag == "+":
+            if new_left:
+                append(make(line_type, (added, None, new_no, line[1:])))
+                new_no += 1
+                new_left -= 1
+                continue
+        elif tag == " ":
+            if old_left and new_left:
+                append(make(line_type, (context, old_no, new_no, line[1:])))
+                old_no += 1
+                new_no += 1
+                old_left -= 1
+                new_left -= 1
+                continue
+        elif tag == "-":
+            if old_left:
+                append(make(line_type, (removed, old_no, None, line[1:])))
+                old_no += 1
+                old_left -= 1
+                continue
         elif tag == "\\":
             continue
-        elif line.startswith(("diff ", "@@ ")):
-            raise DiffParseError(
-                f"line {i}: a hunk ends {old_left} old and {new_left} new lines short of its "
-                "header's counts (was the diff edited?)"
-            )
-        elif tag in ("+", "-", " ", ""):
-            raise DiffParseError(
-                f"line {i}: the hunk at {hunk.header!r} has more lines than its header says"
-            )
-        else:
-            raise DiffParseError(
-                f"line {i}: expected a hunk line (' ', '+', '-'), got {line[:60]!r}"
-            )
+        elif line in ("", "\r") and old_left and new_left:
+            # A bare empty line is a context line whose space an editor stripped.
+            append(make(line_type, (context, old_no, new_no, "")))
+            old_no += 1
+            new_no += 1
+            old_left -= 1
+            new_left -= 1
+            continue
+        raise _hunk_error(line, i, old_left, new_left, hunk)
+    if crlf:
+        hunk.lines = _strip_cr(hunk.lines)
     while i < end and lines[i].startswith("\\"):
         i += 1
     return hunk, i
@@ -333,6 +359,7 @@ def parse_diff(text: str) -> Diff:
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
+    crlf = "\r" in text
     files: list[FileDiff] = []
     block: _Block | None = None
     after_hunk = False
@@ -353,7 +380,7 @@ def parse_diff(text: str) -> Diff:
                 raise DiffParseError(f"line {i}: malformed hunk header {line[:60]!r}")
             if block is None:
                 raise DiffParseError(f"line {i}: a hunk without a file header before it")
-            hunk, i = _parse_hunk(lines, i, match)
+            hunk, i = _parse_hunk(lines, i, match, crlf)
             block.hunks.append(hunk)
             after_hunk = True
             continue

@@ -14,16 +14,15 @@ def hunk_header(lines: list[DiffLine], section: str = "") -> str:
     return f"@@ -{old_start},{len(old)} +{new_start},{len(new)} @@{tail}"
 
 
-_MARKERS = {kind: kind.value for kind in LineKind}
-
-
 def format_lines(lines: list[DiffLine], width: int) -> str:
     """`<new number> <marker><code>` a line; removed lines have no new number."""
     blank = " " * width
-    markers = _MARKERS
+    # str(kind) is the marker: LineKind is a StrEnum. A list, not a generator: join is faster.
     return "".join(
-        f"{blank if ln.new_no is None else f'{ln.new_no:>{width}}'} {markers[ln.kind]}{ln.text}\n"
-        for ln in lines
+        [
+            f"{blank if new_no is None else str(new_no).rjust(width)} {str(kind)}{text}\n"
+            for kind, _, new_no, text in lines
+        ]
     )
 
 

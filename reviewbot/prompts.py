@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -41,6 +42,20 @@ def default_prompt_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "prompts"
 
 
+@lru_cache(maxsize=16)
+def _environment(search: tuple[str, ...]) -> jinja2.Environment:
+    """One Jinja environment per template search path, so templates compile once per process.
+
+    Jinja's own cache reloads a template whose file changed (auto_reload checks its mtime).
+    """
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(list(search)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+
+
 class PromptError(ValueError):
     """A template is missing or does not render."""
 
@@ -57,12 +72,7 @@ class PromptRenderer:
         self.settings = settings or PromptSettings()
         search = [str(prompt_dir)] if prompt_dir else []
         search.append(str(default_prompt_dir()))
-        self._env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(search),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=False,
-            autoescape=False,
-        )
+        self._env = _environment(tuple(search))
         try:
             self._templates = {name: self._env.get_template(name) for name in TEMPLATES}
             self._system = (

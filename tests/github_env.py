@@ -96,6 +96,7 @@ def run_action(
     timeout: float = 120,
 ) -> ActionRun:
     assert ENTRYPOINT is not None, "reviewbot-action is not installed in this environment"
+    tmp = tmp.resolve()
     tmp.mkdir(parents=True, exist_ok=True)
     event = tmp / "event.json"
     event.write_text(json.dumps(payload or event_payload(github, number)))

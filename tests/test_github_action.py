@@ -349,3 +349,55 @@ def test_pull_request_target_is_reviewed_like_pull_request(
     assert run.returncode == 0, run.stdout + run.stderr
     assert len(github.reviews) == 1
     assert json.loads(json.dumps(run.outputs))["score"] == "8"
+
+
+def test_injected_paths_and_lines_never_leave_this_pull_request(
+    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+) -> None:
+    open_pull(tmp_path, github)
+
+    def injected(request: RecordedRequest) -> Reply:
+        found = [
+            issue("../../etc/passwd", 1, "root:x:0:0", title="escape"),
+            issue("README.md", 1, "# readme", title="not in this PR"),
+            issue("app.py", 500, "nowhere", title="line outside the diff", quote=None),
+            issue("app.py", 2, "    return x + 0", title="context far from any hunk", quote=None),
+        ]
+        return Reply(content=content(10, found))
+
+    model.responder = injected
+    run = run_action(tmp_path / "runner", github, model, 7)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert github.review_comments == [] and github.rejected == []
+    writes = [r for r in github.requests if r.method != "GET"]
+    assert writes and all(r.path.startswith(f"/repos/{REPO}/pulls/7/") for r in writes)
+    assert [r["state"] for r in github.reviews] == ["COMMENTED"]
+    body = github.reviews[0]["body"]
+    assert "Findings not commented inline" in body and "line outside the diff" in body
+
+
+def test_secrets_never_appear_in_anything_produced(
+    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "ghs_CANARYgithubTOKEN0123456789"
+    key = "sk-CANARYmodelKEY0123456789"
+    github.tokens[token] = "write"
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("REVIEWBOT_CACHE_DIR", str(cache))
+    open_pull(tmp_path, github)
+    model.responder = one_issue_per_file
+    runs = []
+    with FakeOpenAI(api_key=key) as keyed:
+        keyed.responder = one_issue_per_file
+        runs.append(run_action(tmp_path / "ok", github, keyed, 7, token=token, api_key=key))
+        # A wrong key: the server echoes a masked key in its 401, the bot must not print ours.
+        monkeypatch.setenv("REVIEWBOT_CACHE", "false")
+        runs.append(run_action(tmp_path / "bad", github, keyed, 7, token=token, api_key=key + "x"))
+    assert runs[0].returncode == 0 and runs[1].returncode == 3
+    produced = [r.stdout + r.stderr + r.step_summary + json.dumps(r.outputs) for r in runs]
+    produced += [json.dumps(github.reviews), json.dumps(github.review_comments)]
+    produced += [p.read_text(errors="replace") for p in cache.rglob("*") if p.is_file()]
+    produced += [p.read_text(errors="replace") for p in tmp_path.rglob("*.md")]
+    for text in produced:
+        assert token not in text and key not in text
+        assert "CANARYmodelKEY" not in text and "CANARYgithubTOKEN" not in text

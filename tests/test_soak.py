@@ -44,7 +44,7 @@ def test_soak_ci_sized_run_loses_nothing_and_never_crashes() -> None:
 
 
 def test_soak_is_reproducible_by_seed() -> None:
-    options = SoakOptions(reviews=6, seed=11, fault_rate=0.4)
+    options = SoakOptions(reviews=4, seed=11, fault_rate=0.4, request_timeout=0.5)
     first, second = run_soak(options), run_soak(options)
     same = ("faults", "retries", "reasks", "chunks_planned", "chunks_failed", "requests_server")
     assert {k: getattr(first, k) for k in same} == {k: getattr(second, k) for k in same}
@@ -100,10 +100,10 @@ def test_timeout_bounds_the_whole_review_in_a_real_process(
         "OPENAI_BASE_URL": model_server.base_url,
         "REVIEWBOT_MODEL": "m",
     }
+    deadline = ["--timeout", "2", "--request-timeout", "60"]
     begun = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "reviewbot", *two_files, "--format", "json"]
-        + ["--timeout", "2", "--request-timeout", "60"],
+        [sys.executable, "-m", "reviewbot", *two_files, "--format", "json", *deadline],
         capture_output=True,
         text=True,
         env=env,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ def api_url_for(ref: PullRef) -> str:
 
 def connect(token: str | None, api_url: str, *, retries: int = 3, timeout: int = 30) -> Github:
     register_secret(token)
+    # PyGithub logs every failed request as a warning; ours are reported once, with a fix.
+    logging.getLogger("github").setLevel(logging.ERROR)
     retry = GithubRetry(total=retries, allowed_methods=RETRIED_METHODS, backoff_factor=0.5)
     write_interval = float(os.environ.get("REVIEWBOT_GITHUB_WRITE_INTERVAL", "1"))
     return Github(
