@@ -106,7 +106,18 @@ class RequestFailed(Exception):
 
 
 def _host(base_url: str | None) -> str:
-    return urlsplit(base_url).netloc if base_url else "api.openai.com"
+    """host[:port] of the endpoint, for messages: never the user:password of a URL."""
+    if not base_url:
+        return "api.openai.com"
+    return urlsplit(base_url).netloc.rpartition("@")[2] or base_url
+
+
+def _shown_url(base_url: str | None) -> str:
+    """The base URL for messages, without credentials or query string."""
+    if not base_url:
+        return "the OpenAI API"
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{_host(base_url)}{parts.path}" if parts.scheme else _host(base_url)
 
 
 def _message(exc: openai.APIStatusError) -> str:
@@ -272,7 +283,7 @@ class ModelClient:
                 ) from None
             except openai.NotFoundError as exc:
                 raise EndpointError(
-                    f"not found (404) at {self.endpoint.base_url or 'the OpenAI API'}: check the "
+                    f"not found (404) at {_shown_url(self.endpoint.base_url)}: check the "
                     f"base URL and the model name '{self.endpoint.model}' ({_message(exc)})"
                 ) from None
             except openai.RateLimitError as exc:  # only quota errors get here
