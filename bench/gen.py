@@ -34,6 +34,10 @@ def _name(rng: random.Random, parts: int = 2) -> str:
     return "_".join(rng.choice(_WORDS) for _ in range(parts))
 
 
+def cjk_comment(rng: random.Random, indent: str = "    ") -> str:
+    return f"{indent}{rng.choice(_CJK)}（{_name(rng, 1)}）"
+
+
 def _code_line(rng: random.Random) -> str:
     """One plausible line of Python, indented, rarely a CJK comment."""
     a, b, c = _name(rng), _name(rng, 1), _name(rng)
@@ -65,7 +69,7 @@ def _code_line(rng: random.Random) -> str:
     if kind == 11:
         return f"{indent}try:" if rng.random() < 0.5 else f"{indent}except KeyError as {b}:"
     if kind == 12:
-        return f"{indent}{rng.choice(_CJK)}" if rng.random() < 0.3 else f"{indent}# {a} {c}"
+        return cjk_comment(rng, indent) if rng.random() < 0.3 else f"{indent}# {a} {c}"
     if kind == 13:
         return f"import {b}" if rng.random() < 0.5 else f"from {b}.{c} import {a}"
     if kind == 14:
@@ -75,7 +79,7 @@ def _code_line(rng: random.Random) -> str:
 
 def code_lines(rng: random.Random, count: int, avoid: set[str] | None = None) -> list[str]:
     """`count` lines, none of them in `avoid`: git then shows every one of them as added."""
-    lines = []
+    lines: list[str] = []
     while len(lines) < count:
         line = _code_line(rng)
         if avoid is None or line not in avoid:
@@ -136,6 +140,7 @@ def _edit(base: list[str], added: int, rng: random.Random) -> list[str]:
         runs.append(min(left, rng.randint(1, 12)))
         left -= runs[-1]
     edits = sorted((rng.randrange(len(base) + 1), run) for run in runs)
+    first_cjk = added >= 5  # every file of some size gets a CJK comment line
     out: list[str] = []
     at = 0
     for position, (start, run) in enumerate(edits):
@@ -144,7 +149,10 @@ def _edit(base: list[str], added: int, rng: random.Random) -> list[str]:
         limit = edits[position + 1][0] if position + 1 < len(edits) else len(base)
         removed = min(rng.choice((0, 0, 1, run, run + 2)), max(0, limit - at))
         at += removed
-        out.extend(code_lines(rng, run, avoid))
+        new = code_lines(rng, run, avoid)
+        if first_cjk and (comment := cjk_comment(rng)) not in avoid:
+            new[0], first_cjk = comment, False
+        out.extend(new)
     out.extend(base[at:])
     return out
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import openai
-import unidiff
+from unidiff.patch import PatchSet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -111,10 +111,10 @@ def added_lines(diff_text: str) -> set[tuple[str, int]]:
     """(path, new line number) of every added line, as unidiff (not reviewbot) reads the diff."""
     return {
         (patched.path, line.target_line_no)
-        for patched in unidiff.PatchSet(diff_text)
+        for patched in PatchSet(diff_text)
         for hunk in patched
         for line in hunk
-        if line.is_added
+        if line.is_added and line.target_line_no is not None
     }
 
 

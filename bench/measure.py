@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import unidiff
+from unidiff.patch import PatchSet
 
 from reviewbot.app import plan_review
 from reviewbot.config import load_settings
@@ -40,7 +40,7 @@ def reviewbot_task(model: str) -> Callable[[str], object]:
 
 
 def unidiff_task(text: str) -> object:
-    return unidiff.PatchSet(text)
+    return PatchSet(text)
 
 
 def _status_mb(field: str) -> float | None:

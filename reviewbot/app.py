@@ -19,7 +19,7 @@ from reviewbot.providers import (
     get_provider,
     is_reasoning_model,
 )
-from reviewbot.redact import register_secret
+from reviewbot.redact import register_env_secrets, register_secret
 from reviewbot.review import (
     EngineOptions,
     PreparedReview,
@@ -69,6 +69,7 @@ def resolve_endpoint(settings: Settings, *, need_key: bool = True) -> Endpoint:
         else:
             key = "dry-run"
     register_secret(key)
+    register_env_secrets()
     mode = settings.response_format
     first = (provider.first_mode if provider else "json_schema") if mode == "auto" else mode
     return Endpoint(

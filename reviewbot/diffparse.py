@@ -8,7 +8,10 @@ corners a general parser gets wrong: C-quoted names, paths holding " b/", TAB-te
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from reviewbot.diffmodel import Diff, DiffLine, FileDiff, FileStatus, Hunk, LineKind
@@ -359,7 +362,32 @@ def parse_diff(text: str) -> Diff:
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
-    crlf = "\r" in text
+    with _gc_paused():
+        files = _read_files(lines, crlf="\r" in text)
+    if not files:
+        raise DiffParseError("input is not a unified diff (no `diff --git` or ---/+++ headers)")
+    return Diff(files=files)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a diff becomes objects.
+
+    Parsing makes one tuple per diff line and no reference cycles, yet every few hundred of
+    them the collector would walk the young objects, and now and then the whole growing heap:
+    about 40% of the time of parsing a large diff.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_files(lines: list[str], crlf: bool) -> list[FileDiff]:
+    """The files of a diff's lines (split at "\\n"); `crlf`: lines may end in "\\r"."""
     files: list[FileDiff] = []
     block: _Block | None = None
     after_hunk = False
@@ -414,9 +442,7 @@ def parse_diff(text: str) -> Diff:
         after_hunk = False
     if block is not None:
         block.finish(files)
-    if not files:
-        raise DiffParseError("input is not a unified diff (no `diff --git` or ---/+++ headers)")
-    return Diff(files=files)
+    return files
 
 
 def file_as_diff(path: str, content: str) -> FileDiff:

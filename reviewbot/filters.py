@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -99,6 +100,9 @@ class FileFilter:
         """Why this file is not sent to the model, or None when it is."""
         if unsafe_path(file.path) or (file.old_path is not None and unsafe_path(file.old_path)):
             return "path outside the repository"
+        if _CONTROL.search(file.path) or (file.old_path and _CONTROL.search(file.old_path)):
+            # A newline in a path could forge lines of the prompt; no real project needs one.
+            return "path with control characters"
         if file.status is FileStatus.DELETED:
             return "deleted"
         if file.is_binary:
@@ -142,6 +146,9 @@ def _hunkless_kind(file: FileDiff) -> str:
     if file.old_mode != file.new_mode:
         return " (mode change only)"
     return ""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 def unsafe_path(path: str) -> bool:

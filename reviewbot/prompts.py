@@ -110,7 +110,11 @@ class PromptRenderer:
             }
             for part in chunk.parts
         ]
-        body = "".join(piece.text for part in chunk.parts for piece in part.pieces)
+        # Every byte inside the fence, file headers (paths) included, goes into the hash.
+        body = "".join(
+            file_header(part.file, part.part, part.parts) + "".join(pc.text for pc in part.pieces)
+            for part in chunk.parts
+        )
         # A boundary the diff cannot contain, so the data cannot close its own fence.
         boundary = hashlib.sha256(body.encode("utf-8", "replace")).hexdigest()[:12]
         try:

