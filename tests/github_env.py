@@ -35,12 +35,14 @@ def make_change(root: Path, files: dict[str, str], changed: dict[str, str]) -> t
     return repo.diff_commits(base, "HEAD"), base
 
 
-def event_payload(github: FakeGitHub, number: int, action: str = "opened") -> dict[str, Any]:
+def event_payload(
+    github: FakeGitHub, number: int, action: str = "opened", token: str = TOKEN
+) -> dict[str, Any]:
     """A `pull_request` event payload built from the server's own PR and repository objects."""
 
     def get(path: str) -> Any:
         request = urllib.request.Request(
-            github.api_url + path, headers={"Authorization": f"token {TOKEN}"}
+            github.api_url + path, headers={"Authorization": f"token {token}"}
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
@@ -99,7 +101,7 @@ def run_action(
     tmp = tmp.resolve()
     tmp.mkdir(parents=True, exist_ok=True)
     event = tmp / "event.json"
-    event.write_text(json.dumps(payload or event_payload(github, number)))
+    event.write_text(json.dumps(payload or event_payload(github, number, token=token)))
     output, summary = tmp / "output.txt", tmp / "summary.md"
     output.write_text("")
     summary.write_text("")

@@ -401,3 +401,15 @@ def test_secrets_never_appear_in_anything_produced(
     for text in produced:
         assert token not in text and key not in text
         assert "CANARYmodelKEY" not in text and "CANARYgithubTOKEN" not in text
+
+
+def test_github_app_token_reruns_find_their_own_comments(tmp_path: Path, model: FakeOpenAI) -> None:
+    app_token = "ghs_appinstallationtoken"
+    with FakeGitHub(tokens={app_token: "write"}, token_users={app_token: "my-app[bot]"}) as gh:
+        open_pull(tmp_path, gh)
+        model.responder = one_issue_per_file
+        for n in range(2):
+            run = run_action(tmp_path / f"run{n}", gh, model, 7, token=app_token)
+            assert run.returncode == 0, run.stdout + run.stderr
+        assert {r["user"]["login"] for r in gh.reviews} == {"my-app[bot]"}
+        assert len(gh.reviews) == 1 and len(gh.review_comments) == 2

@@ -71,12 +71,13 @@ def connect(token: str | None, api_url: str, *, retries: int = 3, timeout: int =
     )
 
 
-def bot_login(gh: Github) -> str:
-    """Whose comments are ours. An Actions token can't read /user: it acts as the Actions bot."""
+def bot_login(gh: Github) -> str | None:
+    """Whose comments are ours, or None when the token can't say (installation tokens, such as
+    an Actions GITHUB_TOKEN, get 403 on /user)."""
     try:
         return gh.get_user().login
     except GithubException:
-        return ACTIONS_BOT
+        return None
 
 
 def explain(exc: GithubException, what: str) -> str:

@@ -23,6 +23,7 @@ from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
 from reviewbot.github.comments import CommentPlan, fingerprints_in
+from reviewbot.github.connection import ACTIONS_BOT
 from reviewbot.github.summary import SUMMARY_MARKER
 
 Event = Literal["COMMENT", "REQUEST_CHANGES"]
@@ -47,6 +48,7 @@ class PriorState:
 
     posted_fingerprints: set[str]
     summary_review: PullRequestReview | None
+    login: str
 
 
 @dataclass(frozen=True)
@@ -56,21 +58,32 @@ class Published:
     inline_refused: str | None  # GitHub's reason, when inline comments went to the summary
 
 
-def read_prior_state(pr: PullRequest, login: str) -> PriorState:
+def read_prior_state(pr: PullRequest, login: str | None) -> PriorState:
+    """Fingerprints and the summary review earlier runs left. Without a known login, ours are
+    the bot's that carry our summary marker (the Actions bot, or a GitHub App's own bot)."""
+    reviews = list(pr.get_reviews())
+    if login is None:
+        login = next(
+            (
+                r.user.login
+                for r in reviews
+                if r.user is not None and r.user.type == "Bot" and SUMMARY_MARKER in (r.body or "")
+            ),
+            ACTIONS_BOT,
+        )
+    summary = next(
+        (
+            r
+            for r in reviews
+            if r.user is not None and r.user.login == login and SUMMARY_MARKER in (r.body or "")
+        ),
+        None,
+    )
     fingerprints: set[str] = set()
     for comment in pr.get_review_comments():
         if comment.user is not None and comment.user.login == login:
             fingerprints |= fingerprints_in(comment.body)
-    summary = None
-    for review in pr.get_reviews():
-        if (
-            review.user is not None
-            and review.user.login == login
-            and SUMMARY_MARKER in (review.body or "")
-        ):
-            summary = review
-            break
-    return PriorState(fingerprints, summary)
+    return PriorState(fingerprints, summary, login)
 
 
 def _is_transient(exc: GithubException) -> bool:

@@ -84,7 +84,7 @@ def review_pull(
             result.findings, diff, prior.posted_fingerprints, settings.max_comments
         )
         comments = outcome.comments
-        poster = ReviewPoster(pr, pull.head_sha, login)
+        poster = ReviewPoster(pr, pull.head_sha, prior.login)
         outcome.published = poster.publish(
             comments,
             prior,
