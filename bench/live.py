@@ -142,6 +142,7 @@ class OurRun:
     wall_seconds: float
     ideal_seconds: float
     lower_bound_seconds: float
+    chunk_budget: int
     chunks: int
     requests: int
     prompt_tokens: int
@@ -182,6 +183,7 @@ def review(
             wall_seconds=wall,
             ideal_seconds=makespan(latencies, concurrency),
             lower_bound_seconds=max(sum(latencies) / concurrency, max(latencies, default=0.0)),
+            chunk_budget=plan.prepared.plan.budget,
             chunks=len(plan.prepared.plan.chunks),
             requests=len(requests),
             prompt_tokens=_counted_prompt_tokens(requests, plan.counter),

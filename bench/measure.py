@@ -4,7 +4,8 @@ Run as a subprocess per measurement (`python -m bench.measure WHAT DIFF_FILE`), 
 RSS belongs to that measurement alone; prints one JSON object.
 
 WHAT is `reviewbot` (parse + filter + chunk + render every prompt, as a review does before
-its first request) or `unidiff` (bare `unidiff.PatchSet(text)`: the floor).
+its first request), `tokens` (only the token counting inside chunking) or `unidiff` (bare
+`unidiff.PatchSet(text)`: the floor).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from typing import Any
 
 from unidiff.patch import PatchSet
 
-from reviewbot.app import plan_review
+from reviewbot.app import plan_review, token_counter
 from reviewbot.config import load_settings
 from reviewbot.diffparse import parse_diff
+from reviewbot.hunktext import format_hunk
 
 
 def reviewbot_task(model: str) -> Callable[[str], object]:
@@ -37,6 +39,16 @@ def reviewbot_task(model: str) -> Callable[[str], object]:
         return [plan.renderer.messages(chunk) for chunk in plan.prepared.plan.chunks]
 
     return task
+
+
+def tokens_task(model: str, text: str) -> Callable[[str], object]:
+    """Only counting the tokens of every numbered hunk text once, as chunking must for exact
+    budgets (the texts are made before the clock starts)."""
+    settings = load_settings({"model": model, "api_key": "bench", "cache": False})
+    counter = token_counter(settings, model)
+    counter.count("warm up")
+    texts = [format_hunk(hunk) for file in parse_diff(text).files for hunk in file.hunks]
+    return lambda _: counter.count_many(texts)
 
 
 def unidiff_task(text: str) -> object:
@@ -74,7 +86,8 @@ def _max_rss_mb() -> float:
 
 
 def measure(task: Callable[[str], object], text: str, repeats: int) -> dict[str, float]:
-    """Best-of-`repeats` CPU seconds, peak RSS growth, and the tracemalloc peak (one more run)."""
+    """Best-of-`repeats` CPU seconds, peak RSS (growth, and of the whole process with the
+    interpreter, libraries and vocabulary), and the tracemalloc peak (one more run)."""
     gc.collect()
     _reset_peak()
     rss_before = _max_rss_mb()
@@ -85,7 +98,8 @@ def measure(task: Callable[[str], object], text: str, repeats: int) -> dict[str,
         cpu.append(time.process_time() - started)
         del result
         gc.collect()
-    rss_peak = _max_rss_mb() - rss_before
+    rss_total = _max_rss_mb()
+    rss_peak = rss_total - rss_before
     tracemalloc.start()
     result = task(text)
     _, traced_peak = tracemalloc.get_traced_memory()
@@ -94,19 +108,24 @@ def measure(task: Callable[[str], object], text: str, repeats: int) -> dict[str,
     return {
         "cpu_seconds": min(cpu),
         "rss_peak_mb": round(rss_peak, 1),
+        "rss_total_peak_mb": round(rss_total, 1),
         "traced_peak_mb": round(traced_peak / 2**20, 1),
     }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("what", choices=("reviewbot", "unidiff"))
+    parser.add_argument("what", choices=("reviewbot", "tokens", "unidiff"))
     parser.add_argument("diff_file", type=Path)
     parser.add_argument("--model", default="gpt-4o-mini")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    task = reviewbot_task(args.model) if args.what == "reviewbot" else unidiff_task
     text = args.diff_file.read_text(encoding="utf-8")
+    task: Callable[[str], object] = unidiff_task
+    if args.what == "reviewbot":
+        task = reviewbot_task(args.model)
+    elif args.what == "tokens":
+        task = tokens_task(args.model, text)
     out: dict[str, Any] = measure(task, text, args.repeats)
     print(json.dumps(out))
 

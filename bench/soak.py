@@ -68,6 +68,7 @@ class SoakOptions:
     max_retry_after: int = 1
     backoff_base: float = 0.05
     backoff_cap: float = 0.4
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
 
 
 @dataclass
@@ -380,7 +381,7 @@ def run_soak(options: SoakOptions, progress: bool = False) -> SoakFigures:
         soak_answer,
         rate=options.fault_rate,
         seed=options.seed,
-        kinds=FAULT_KINDS,
+        kinds=options.fault_kinds,
         hang_seconds=options.hang_seconds,
         max_retry_after=options.max_retry_after,
     )
@@ -449,7 +450,7 @@ def run_soak(options: SoakOptions, progress: bool = False) -> SoakFigures:
     figures.crashes += len(server_errors) + len(thread_errors)
     figures.problems.extend(f"fake server responder raised {e!r}" for e in server_errors)
     figures.problems.extend(f"thread died: {e.strip()[-500:]}" for e in thread_errors)
-    figures.faults = {kind: injector.injected.get(kind, 0) for kind in FAULT_KINDS}
+    figures.faults = {kind: injector.injected.get(kind, 0) for kind in options.fault_kinds}
     figures.faults_total = sum(injector.injected.values())
     figures.failure_reasons = dict(reasons.most_common())
     return figures
@@ -522,6 +523,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-retries", type=int, default=defaults.max_retries)
     parser.add_argument("--max-reasks", type=int, default=defaults.max_reasks)
+    parser.add_argument(
+        "--faults",
+        default=",".join(FAULT_KINDS),
+        help=f"comma-separated fault kinds (default all: {','.join(FAULT_KINDS)})",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     options = SoakOptions(
@@ -534,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
         deadline=args.deadline,
         max_retries=args.max_retries,
         max_reasks=args.max_reasks,
+        fault_kinds=tuple(k.strip() for k in args.faults.split(",") if k.strip()),
     )
     figures = run_soak(options, progress=not args.json)
     if args.json:

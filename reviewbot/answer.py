@@ -141,6 +141,8 @@ def parse_answer(text: str | None) -> ParsedAnswer:
         data = extract_json(text)
     except ValueError as exc:
         return ParsedAnswer(None, [f"{exc}; reply with one JSON object only"])
+    except RecursionError:  # JSON nested thousands deep: garbage, not a crash
+        return ParsedAnswer(None, ["the JSON is nested too deeply; reply with the flat object"])
     if not isinstance(data, dict):
         return ParsedAnswer(None, ["(root): the answer must be a JSON object"])
     try:

@@ -11,6 +11,7 @@ import heapq
 from dataclasses import dataclass, field
 
 from reviewbot.diffmodel import DiffLine, FileDiff, Hunk
+from reviewbot.diffparse import gc_paused
 from reviewbot.hunktext import format_hunk, format_lines, is_change, number_width
 from reviewbot.tokens import TokenCounter
 
@@ -238,6 +239,11 @@ def plan_chunks(files: list[FileDiff], budget: int, counter: TokenCounter) -> Ch
     diff order of their files, as far as keeping every split file's parts in order allows:
     a part of a split file only goes into a chunk where that order remains possible.
     """
+    with gc_paused():  # many small objects, no cycles: see diffparse.gc_paused
+        return _plan_chunks(files, budget, counter)
+
+
+def _plan_chunks(files: list[FileDiff], budget: int, counter: TokenCounter) -> ChunkPlan:
     oversized: list[OversizedLine] = []
     texts = [format_hunk(h) for f in files for h in f.hunks]
     counts = counter.count_many(texts)

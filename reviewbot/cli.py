@@ -16,6 +16,7 @@ from reviewbot.diffmodel import Diff
 from reviewbot.diffparse import DiffParseError, parse_diff
 from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exit_code_for
 from reviewbot.findings import ReviewResult, SkippedFile
+from reviewbot.llm import shown_url
 from reviewbot.prompts import PromptError
 from reviewbot.redact import redact
 from reviewbot.reporters import FORMATS, ReportOptions, get_reporter
@@ -66,7 +67,7 @@ def _print_plan(plan: Plan) -> None:
     chunks = plan.prepared.plan.chunks
     tokens = plan.prompt_tokens()
     out = [
-        f"model: {plan.endpoint.model}  endpoint: {plan.endpoint.base_url or 'OpenAI'}  "
+        f"model: {plan.endpoint.model}  endpoint: {shown_url(plan.endpoint.base_url)}  "
         f"chunk budget: {plan.prepared.plan.budget} tokens  counter: {plan.counter.name}"
     ]
     for chunk, count in zip(chunks, tokens, strict=False):
@@ -298,6 +299,14 @@ def command(
         if progress is not None:
             progress.stop()
     _report(result, fmt, output, use_color, compact=hook_mode)
+    unsent = [f for f in result.failed_chunks if f.unsent]
+    if unsent:
+        lines = sum(f.changed_lines for f in unsent)
+        click.echo(
+            f"reviewbot: {len(unsent)} chunk(s) ({lines} changed lines) not sent: the "
+            "--max-tokens budget was spent",
+            err=True,
+        )
     code = exit_code_for(result, settings.fail_on, fatal=fatal)
     if code == EXIT_ENDPOINT:
         reasons = sorted({failed.reason for failed in result.failed_chunks})

@@ -17,8 +17,15 @@ def reaches(result: ReviewResult, fail_on: str) -> bool:
     return any(f.severity.rank >= threshold for f in result.findings)
 
 
+def every_sent_chunk_failed(result: ReviewResult) -> bool:
+    """True when chunks were sent and none came back. Chunks the --max-tokens budget held back
+    say nothing about the endpoint."""
+    failed = [f for f in result.failed_chunks if not f.unsent]
+    sent = result.stats.chunks - (len(result.failed_chunks) - len(failed))
+    return sent > 0 and len(failed) == sent
+
+
 def exit_code_for(result: ReviewResult, fail_on: str, fatal: str | None = None) -> int:
-    all_failed = result.stats.chunks > 0 and result.stats.failed_chunks == result.stats.chunks
-    if fatal is not None or all_failed:
+    if fatal is not None or every_sent_chunk_failed(result):
         return EXIT_ENDPOINT
     return EXIT_FINDINGS if reaches(result, fail_on) else EXIT_OK

@@ -55,6 +55,7 @@ class FailedChunk(BaseModel):
     paths: list[str]
     reason: str
     changed_lines: int = 0
+    unsent: bool = False  # left out by the --max-tokens budget rather than failed
 
 
 class Stats(BaseModel):

@@ -20,7 +20,7 @@ def format_lines(lines: list[DiffLine], width: int) -> str:
     # str(kind) is the marker: LineKind is a StrEnum. A list, not a generator: join is faster.
     return "".join(
         [
-            f"{blank if new_no is None else str(new_no).rjust(width)} {str(kind)}{text}\n"
+            f"{blank if new_no is None else str(new_no).rjust(width)} {kind!s}{text}\n"
             for kind, _, new_no, text in lines
         ]
     )

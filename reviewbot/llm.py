@@ -112,7 +112,7 @@ def _host(base_url: str | None) -> str:
     return urlsplit(base_url).netloc.rpartition("@")[2] or base_url
 
 
-def _shown_url(base_url: str | None) -> str:
+def shown_url(base_url: str | None) -> str:
     """The base URL for messages, without credentials or query string."""
     if not base_url:
         return "the OpenAI API"
@@ -283,7 +283,7 @@ class ModelClient:
                 ) from None
             except openai.NotFoundError as exc:
                 raise EndpointError(
-                    f"not found (404) at {_shown_url(self.endpoint.base_url)}: check the "
+                    f"not found (404) at {shown_url(self.endpoint.base_url)}: check the "
                     f"base URL and the model name '{self.endpoint.model}' ({_message(exc)})"
                 ) from None
             except openai.RateLimitError as exc:  # only quota errors get here

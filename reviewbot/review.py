@@ -49,12 +49,18 @@ class EngineOptions:
     prices: Prices | None = None
 
 
+class BudgetRefused(RequestFailed):
+    """Not sent: the run's --max-tokens budget is spent. The user's choice, not a failure of
+    the endpoint."""
+
+
 @dataclass
 class ChunkOutcome:
     chunk: Chunk
     findings: list[Finding] = field(default_factory=list)
     score: int | None = None
     failure: str | None = None
+    unsent: bool = False  # refused by the --max-tokens budget, never sent
     cached: bool = False
     requests: int = 0
     reasks: int = 0
@@ -154,7 +160,7 @@ class Reviewer:
         estimate = sum(len(m["content"]) for m in messages) // 3
         refused = self._reserve(estimate)
         if refused is not None:
-            raise RequestFailed(refused)
+            raise BudgetRefused(refused)
         reply: ModelReply | None = None
         try:
             outcome.requests += 1
@@ -229,6 +235,7 @@ class Reviewer:
             return outcome
         except RequestFailed as exc:
             outcome.failure = str(exc)
+            outcome.unsent = isinstance(exc, BudgetRefused)
             return outcome
         if self.cache is not None and key is not None and answer.score:
             self.cache.put(key, answer.model_dump(mode="json"))  # refuses answers with secrets
@@ -336,6 +343,7 @@ def merge(
                     paths=outcome.chunk.paths,
                     reason=outcome.failure,
                     changed_lines=outcome.chunk.changed_count,
+                    unsent=outcome.unsent,
                 )
             )
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,25 @@ def git_diff(
     return decode(_git(args, cwd))
 
 
+def _shown_name(path: Path) -> str:
+    """The name a file is reviewed under: relative to the working directory when inside it.
+
+    A name that still leaves it (`../x.py`, `/etc/passwd`) is kept as given, and the file
+    filter skips it as outside the repository.
+    """
+    if path.is_absolute():
+        here = Path.cwd()
+        # As written first (no symlinks followed), then both sides resolved.
+        for target, base in (
+            (Path(os.path.normpath(path)), here),
+            (path.resolve(), here.resolve()),
+        ):
+            if target.is_relative_to(base):
+                return target.relative_to(base).as_posix()
+        return path.as_posix()
+    return path.as_posix().removeprefix("./")
+
+
 def files_diff(paths: list[str]) -> tuple[Diff, list[SkippedFile]]:
     """Whole files as all-added diffs; binary files are listed as skipped."""
     diff = Diff()
@@ -115,7 +135,7 @@ def files_diff(paths: list[str]) -> tuple[Diff, list[SkippedFile]]:
             data = path.read_bytes()
         except OSError as exc:
             raise SourceError(f"cannot read {name}: {exc.strerror}") from None
-        shown = Path(name).as_posix().removeprefix("./")
+        shown = _shown_name(path)
         if b"\0" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             skipped.append(SkippedFile(path=shown, reason="binary"))
             continue

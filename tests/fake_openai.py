@@ -346,8 +346,12 @@ class _Server(ThreadingHTTPServer):
         self.server_port = self.server_address[1]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], OSError):
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
             return  # the client went away (timeout, reset) or stop() closed the socket
+        if error is not None:
+            with self.fake._lock:
+                self.fake.errors.append(error)
         super().handle_error(request, client_address)
 
 
@@ -414,7 +418,8 @@ class FakeOpenAI:
         self.format_error_message = format_error_message
         self.requests: list[RecordedRequest] = []
         self.max_concurrent = 0
-        self.errors: list[BaseException] = []  # exceptions raised by the responder
+        # Exceptions raised by the responder, or by the server itself while handling a request.
+        self.errors: list[BaseException] = []
         self.base_url = ""
         self.port = port
         self._lock = threading.Lock()

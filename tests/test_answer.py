@@ -87,3 +87,12 @@ def test_unknown_severity_is_an_error():
     )
     assert parsed.answer is None
     assert any("severity" in e for e in parsed.errors)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 100_000, '{"a": ' * 100_000, '{"score": 5, "issues": ' + "[" * 50_000 + "]" * 50_000],
+)
+def test_absurdly_nested_json_is_an_invalid_answer_not_a_crash(text: str) -> None:
+    parsed = parse_answer(text)
+    assert parsed.answer is None and "nested too deeply" in parsed.errors[0]

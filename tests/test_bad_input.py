@@ -273,3 +273,16 @@ def test_real_process_never_prints_a_traceback(model_server: FakeOpenAI, here: P
         assert "Traceback" not in done.stderr + done.stdout
         assert len(done.stderr.strip().splitlines()) == 1
     assert model_server.requests == []
+
+
+def test_absolute_file_names_inside_the_directory_are_reviewed_outside_skipped(
+    endpoint_env: FakeOpenAI, here: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    (here / "inside.py").write_text("inside = 1\n")
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "outside.py"
+    elsewhere.write_text("outside = 1\n")
+    result = run(str(here / "inside.py"), str(elsewhere))
+    assert result.exit_code == 0, result.stderr
+    (request,) = endpoint_env.requests
+    assert "### inside.py (added)" in request.user and "outside = 1" not in request.user
+    assert f"{elsewhere.as_posix()} — path outside the repository" in result.stdout

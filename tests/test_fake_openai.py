@@ -325,6 +325,18 @@ def test_responder_exception_is_a_500_and_kept(
     assert server.requests == [] and server.errors == [] and server.max_concurrent == 0
 
 
+def test_a_failure_inside_the_server_is_recorded(
+    server: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.script(Reply(content=object()))  # type: ignore[arg-type]  # not JSON-serialisable
+    with client(server) as api:
+        with pytest.raises(openai.APIConnectionError):
+            ask(api)
+        assert ask(api).choices[0].message.content == DEFAULT_CONTENT
+    assert [type(e) for e in server.errors] == [TypeError]
+    assert "TypeError" in capsys.readouterr().err
+
+
 def test_reset_is_a_connection_error_and_the_server_survives(server: FakeOpenAI) -> None:
     server.script(Reply(reset=True))
     with client(server) as api:

@@ -18,6 +18,7 @@ from fake_openai import FakeOpenAI, RecordedRequest, Reply, error_body
 from reviewbot.cli import command
 from reviewbot.diffparse import parse_diff
 from reviewbot.hunktext import format_hunk
+from reviewbot.redact import redact, register_env_secrets
 from reviewbot.reporters import FORMATS
 
 CANARY_KEY = "sk-SECRET-canary-7f3a9c1e5b2d4f60a8e1c3b5"
@@ -303,3 +304,15 @@ def test_secret_files_named_as_arguments_are_not_sent(endpoint_env: FakeOpenAI, 
     assert (
         ".env — may hold secrets" in result.stdout and "id_rsa — may hold secrets" in result.stdout
     )
+
+
+def test_credentials_in_the_environment_are_masked_and_short_values_left_alone() -> None:
+    register_env_secrets(
+        {
+            "SOME_SERVICE_API_KEY": "svc-key-unit-Q9Zr8Wt",
+            "DEPLOY_TOKEN": "tok",  # too short to be a credential
+            "HOME": "/root/home-not-a-secret",
+        }
+    )
+    text = "svc-key-unit-Q9Zr8Wt tok /root/home-not-a-secret"
+    assert redact(text) == "*** tok /root/home-not-a-secret"

@@ -11,7 +11,7 @@ from github import Github, GithubException
 
 from reviewbot.app import plan_review, run_review
 from reviewbot.config import Settings
-from reviewbot.exitcodes import reaches
+from reviewbot.exitcodes import every_sent_chunk_failed, reaches
 from reviewbot.findings import ReviewResult
 from reviewbot.github.comments import CommentPlan, plan_comments
 from reviewbot.github.connection import GitHubError, bot_login, explain
@@ -73,8 +73,7 @@ def review_pull(
     outcome = PullReview(pull, result, fatal)
     if not post:
         return outcome
-    all_failed = result.stats.chunks > 0 and result.stats.failed_chunks == result.stats.chunks
-    if fatal is not None or all_failed:
+    if fatal is not None or every_sent_chunk_failed(result):
         outcome.not_posted = "the model endpoint failed, so there is no review to post"
         return outcome
     try:
