@@ -1,11 +1,11 @@
 """Local CPU time and peak memory of preparing a review, without model calls.
 
-Run as a subprocess per measurement (`python -m bench.measure WHAT DIFF_FILE`), so that peak
-RSS belongs to that measurement alone; prints one JSON object.
-
-WHAT is `reviewbot` (parse + filter + chunk + render every prompt, as a review does before
-its first request), `tokens` (only the token counting inside chunking) or `unidiff` (bare
-`unidiff.PatchSet(text)`: the floor).
+`python -m bench.measure cpu DIFF_FILE` prints the best-of-N CPU seconds of three tasks run in
+turns: `reviewbot` (parse + filter + chunk + render every prompt, as a review does before its
+first request), `tokens` (only the token counting inside chunking) and `unidiff` (bare
+`unidiff.PatchSet(text)`: the floor). `python -m bench.measure reviewbot|unidiff DIFF_FILE`
+prints the peak memory of one task; run it in a fresh process per task, so that the peak RSS
+is that task's alone.
 """
 
 from __future__ import annotations
@@ -85,48 +85,64 @@ def _max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def measure(task: Callable[[str], object], text: str, repeats: int) -> dict[str, float]:
-    """Best-of-`repeats` CPU seconds, peak RSS (growth, and of the whole process with the
-    interpreter, libraries and vocabulary), and the tracemalloc peak (one more run)."""
+def cpu_seconds(
+    tasks: dict[str, Callable[[str], object]], text: str, repeats: int
+) -> dict[str, float]:
+    """Best-of-`repeats` CPU seconds of each task, the tasks taking turns: a machine busy with
+    other work then slows them alike, and their ratios hold."""
+    times: dict[str, list[float]] = {name: [] for name in tasks}
+    for _ in range(repeats):
+        for name, task in tasks.items():
+            gc.collect()
+            started = time.process_time()
+            task(text)
+            times[name].append(time.process_time() - started)
+    return {name: min(spent) for name, spent in times.items()}
+
+
+def memory(task: Callable[[str], object], text: str) -> dict[str, float]:
+    """Peak RSS of one run (its growth, and the whole process with the interpreter, libraries
+    and vocabulary), and the tracemalloc peak of another."""
     gc.collect()
     _reset_peak()
     rss_before = _max_rss_mb()
-    cpu: list[float] = []
-    for _ in range(repeats):
-        started = time.process_time()
-        result = task(text)
-        cpu.append(time.process_time() - started)
-        del result
-        gc.collect()
+    result = task(text)
     rss_total = _max_rss_mb()
-    rss_peak = rss_total - rss_before
+    del result
+    gc.collect()
     tracemalloc.start()
     result = task(text)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     del result
     return {
-        "cpu_seconds": min(cpu),
-        "rss_peak_mb": round(rss_peak, 1),
+        "rss_peak_mb": round(rss_total - rss_before, 1),
         "rss_total_peak_mb": round(rss_total, 1),
         "traced_peak_mb": round(traced_peak / 2**20, 1),
     }
 
 
+def tasks(model: str, text: str) -> dict[str, Callable[[str], object]]:
+    return {
+        "reviewbot": reviewbot_task(model),
+        "tokens": tokens_task(model, text),
+        "unidiff": unidiff_task,
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("what", choices=("reviewbot", "tokens", "unidiff"))
+    parser.add_argument("what", choices=("cpu", "reviewbot", "unidiff"))
     parser.add_argument("diff_file", type=Path)
     parser.add_argument("--model", default="gpt-4o-mini")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     text = args.diff_file.read_text(encoding="utf-8")
-    task: Callable[[str], object] = unidiff_task
-    if args.what == "reviewbot":
-        task = reviewbot_task(args.model)
-    elif args.what == "tokens":
-        task = tokens_task(args.model, text)
-    out: dict[str, Any] = measure(task, text, args.repeats)
+    out: dict[str, Any]
+    if args.what == "cpu":
+        out = cpu_seconds(tasks(args.model, text), text, args.repeats)
+    else:  # only this task is made: nothing else's memory for it to reuse
+        out = memory(reviewbot_task(args.model) if args.what == "reviewbot" else unidiff_task, text)
     print(json.dumps(out))
 
 

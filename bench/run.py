@@ -61,15 +61,26 @@ def cases(sizes: list[int], pr50_lines: int) -> list[Case]:
     return out
 
 
-def local_cost(diff_file: Path, what: str, options: Options) -> dict[str, float]:
-    """CPU seconds and peak memory of preparing the review (or of bare unidiff), in a subprocess."""
-    command = [sys.executable, "-m", "bench.measure", what, str(diff_file)]
-    command += ["--model", options.model, "--repeats", str(options.repeats)]
+def _measure(*args: str) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "bench.measure", *args]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, env=env)
     result: dict[str, float] = json.loads(done.stdout)
-    result["cpu_ms"] = round(result["cpu_seconds"] * 1000, 1)
     return result
+
+
+def local_cost(diff_file: Path, options: Options) -> dict[str, Any]:
+    """CPU time and peak memory of preparing the review and of bare unidiff, in subprocesses."""
+    common = [str(diff_file), "--model", options.model, "--repeats", str(options.repeats)]
+    cpu = _measure("cpu", *common)
+    local: dict[str, Any] = {name: {"cpu_seconds": seconds} for name, seconds in cpu.items()}
+    for name in ("reviewbot", "unidiff"):
+        local[name].update(_measure(name, *common))
+    for figures in local.values():
+        figures["cpu_ms"] = round(figures["cpu_seconds"] * 1000, 1)
+    local["cpu_ratio"] = ratio(cpu["reviewbot"], cpu["unidiff"])
+    local["tokens_ratio"] = ratio(cpu["tokens"], cpu["unidiff"])
+    return local
 
 
 def ratio(a: float, b: float) -> float | None:
@@ -98,14 +109,7 @@ def run_case(case: Case, options: Options, workdir: Path) -> dict[str, Any]:
     if options.local:
         diff_file = workdir / f"{case.added}-{case.files}.diff"
         diff_file.write_text(diff_text, encoding="utf-8")
-        local: dict[str, Any] = {
-            what: local_cost(diff_file, what, options)
-            for what in ("reviewbot", "tokens", "unidiff")
-        }
-        row["local"] = local
-        floor = local["unidiff"]["cpu_seconds"]
-        local["cpu_ratio"] = ratio(local["reviewbot"]["cpu_seconds"], floor)
-        local["tokens_ratio"] = ratio(local["tokens"]["cpu_seconds"], floor)
+        row["local"] = local_cost(diff_file, options)
     return row
 
 

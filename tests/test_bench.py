@@ -8,7 +8,7 @@ import pytest
 
 from bench.gen import generate_diff
 from bench.live import Latency, added_lines, file_patches, makespan
-from bench.measure import measure, reviewbot_task, unidiff_task
+from bench.measure import cpu_seconds, memory, tasks
 from bench.run import Options, cases, run, table, targets
 
 
@@ -56,7 +56,6 @@ def test_makespan_is_greedy_list_scheduling() -> None:
 
 def test_local_cost_measurement() -> None:
     diff = generate_diff(50, 3, seed=2)
-    for task in (reviewbot_task("gpt-4o-mini"), unidiff_task):
-        figures = measure(task, diff, repeats=1)
-        assert figures["cpu_seconds"] > 0
-        assert figures["traced_peak_mb"] >= 0
+    jobs = tasks("gpt-4o-mini", diff)
+    assert set(cpu_seconds(jobs, diff, repeats=1)) == {"reviewbot", "tokens", "unidiff"}
+    assert memory(jobs["reviewbot"], diff)["traced_peak_mb"] > 0

@@ -85,6 +85,7 @@ def test_skipped_files_and_failed_chunks_are_listed() -> None:
             "paths": ["lib/a.py", "lib/b.py"],
             "reason": "timeout after 3 retries",
             "changed_lines": 0,
+            "unsent": False,
         }
     ]
 
