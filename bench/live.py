@@ -9,7 +9,6 @@ from __future__ import annotations
 import heapq
 import json
 import re
-import socket
 import sys
 import tempfile
 import time
@@ -58,21 +57,8 @@ def one_finding(request: RecordedRequest) -> Reply:
     return Reply(content=json.dumps({"score": 7, "issues": issues}))
 
 
-class _Server(FakeOpenAI):
-    """FakeOpenAI with TCP_NODELAY on its connections.
-
-    Its handler writes a response's headers and body in two sends; with Nagle's algorithm on,
-    the body waits for the client's delayed ACK (40 ms on Linux), which would add a constant
-    to every request that no real provider has.
-    """
-
-    def _register(self, sock: socket.socket) -> int:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return super()._register(sock)
-
-
 def server(latency: Latency) -> FakeOpenAI:
-    return _Server(api_key=API_KEY, latency=latency.function(), responder=one_finding)
+    return FakeOpenAI(api_key=API_KEY, latency=latency.function(), responder=one_finding)
 
 
 # ------------------------------------------------------------------------- scheduling
