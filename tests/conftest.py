@@ -9,6 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from cli_run import CODE
 from fake_openai import FakeOpenAI
 from keys import TEST_KEY
 
@@ -41,3 +42,10 @@ def endpoint_env(model_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> F
     monkeypatch.setenv("OPENAI_BASE_URL", model_server.base_url)
     monkeypatch.setenv("REVIEWBOT_MODEL", "test-model")
     return model_server
+
+
+@pytest.fixture
+def app_py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.py").write_text(CODE)
+    return tmp_path / "app.py"

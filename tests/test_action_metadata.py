@@ -37,6 +37,11 @@ def tool(name: str) -> str:
     return found
 
 
+def check(*command: str) -> None:
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def metadata() -> dict[str, object]:
     data = yaml.safe_load((ROOT / "action.yml").read_text())
     assert isinstance(data, dict)
@@ -44,34 +49,13 @@ def metadata() -> dict[str, object]:
 
 
 def test_action_yml_matches_githubs_metadata_schema() -> None:
-    done = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", "action.yml"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    check(tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", "action.yml")
 
 
 def test_example_workflow_passes_actionlint_and_the_workflow_schema() -> None:
     workflow = "examples/workflows/reviewbot.yml"
-    lint = subprocess.run(
-        [tool("actionlint"), "-no-color", workflow],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert lint.returncode == 0, lint.stdout + lint.stderr
-    schema = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", workflow],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert schema.returncode == 0, schema.stdout + schema.stderr
+    check(tool("actionlint"), "-no-color", workflow)
+    check(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", workflow)
 
 
 def test_action_is_a_docker_action_built_from_the_dockerfile() -> None:

@@ -22,12 +22,11 @@ from typing import Any
 import platformdirs
 import pytest
 from answers import content, issue, one_issue_per_file, shown_files
-from click.testing import CliRunner, Result
+from cli_run import run
 from conftest import TEST_KEY
 from fake_openai import FakeOpenAI, RecordedRequest, Reply
 
 from reviewbot.cache import ReviewCache, cache_key, default_cache_dir
-from reviewbot.cli import command
 from reviewbot.redact import register_secret
 
 FILES = {
@@ -35,10 +34,6 @@ FILES = {
     "names.py": "".join(f"NAME_{n} = 'value {n}'\n" for n in range(120)),
     "util.py": "".join(f"def f{n}(x):\n    return x * {n}\n\n" for n in range(60)),
 }
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(command, list(args), catch_exceptions=False)
 
 
 def review_json(*args: str) -> dict[str, Any]:

@@ -9,24 +9,10 @@ from pathlib import Path
 
 import pytest
 from answers import content, issue, one_issue_per_file, shown_files
-from click.testing import CliRunner, Result
+from cli_run import run
+from click.testing import Result
 from conftest import TEST_KEY
 from fake_openai import FakeOpenAI, Reply
-
-from reviewbot.cli import command
-
-CODE = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
-
-
-def run(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(command, list(args), input=input, catch_exceptions=False)
-
-
-@pytest.fixture
-def app_py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "app.py").write_text(CODE)
-    return tmp_path / "app.py"
 
 
 def json_of(result: Result) -> dict:

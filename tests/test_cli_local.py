@@ -10,25 +10,10 @@ from typing import Any
 
 import pytest
 from answers import content, issue, one_issue_per_file, shown_files
-from click.testing import CliRunner, Result
+from cli_run import CODE, run
 from conftest import TEST_KEY
 from fake_openai import FakeOpenAI, RecordedRequest, Reply
 from gitrepo import GitRepo
-
-from reviewbot.cli import command
-
-CODE = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(command, list(args), catch_exceptions=False)
-
-
-@pytest.fixture
-def app_py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "app.py").write_text(CODE)
-    return tmp_path / "app.py"
 
 
 def severity_answer(severity: str) -> Any:

@@ -8,16 +8,10 @@ from pathlib import Path
 
 import pytest
 from answers import one_issue_per_file
-from click.testing import CliRunner, Result
+from cli_run import run
 from fake_openai import FakeOpenAI
 
-from reviewbot.cli import command
-
 FILES = ["g0.py", "g1.py", "g2.py", "g3.py"]
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(command, list(args), catch_exceptions=False)
 
 
 @pytest.fixture

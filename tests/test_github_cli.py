@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 from answers import one_issue_per_file
-from click.testing import CliRunner, Result
+from cli_run import run
 from fake_github import FakeGitHub
 from fake_openai import FakeOpenAI
 from github_env import REPO, TOKEN, make_change
 from keys import TEST_KEY
-
-from reviewbot.cli import command
 
 BASE = {"calc.py": "def add(a, b):\n    return a + b\n", "notes 文件.md": "# notes\n"}
 HEAD = {
@@ -39,10 +37,6 @@ def servers(
         monkeypatch.setenv("REVIEWBOT_GITHUB_WRITE_INTERVAL", "0")
         monkeypatch.chdir(tmp_path)
         yield github, model
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(command, list(args), catch_exceptions=False)
 
 
 def test_pr_url_prints_the_review_without_posting(

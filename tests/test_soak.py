@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 from answers import content
-from click.testing import CliRunner, Result
+from cli_run import run
 from fake_openai import FAULT_KINDS, FakeOpenAI, Reply
 from keys import TEST_KEY
 
 from bench.soak import SoakOptions, make_diff, run_soak
-from reviewbot.cli import command
 from reviewbot.diffparse import parse_diff
 from reviewbot.llm import Backoff, retry_after_seconds
 
@@ -86,10 +85,6 @@ def test_soak_under_a_tight_deadline_reports_late_chunks_as_failed() -> None:
 
 
 # ---------------------------------------------------------------------- the CLI's clock
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(command, list(args), catch_exceptions=False)
 
 
 @pytest.fixture
