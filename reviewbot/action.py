@@ -129,6 +129,8 @@ def report(outcome: PullReview) -> None:
     write_step_summary(markdown)
     if outcome.published is not None:
         log(f"review posted: {url}")
+        for note in outcome.published.notes:
+            workflow_command("warning", f"reviewbot: {note}")
     if outcome.not_posted is not None:
         # Fork PRs and read-only tokens: the findings still reach the PR as annotations.
         workflow_command("warning", f"reviewbot: review not posted: {outcome.not_posted}")

@@ -36,6 +36,7 @@ DOC_CREATE_REVIEW = "https://docs.github.com/rest/pulls/reviews#create-a-review-
 DOC_REVIEW_COMMENT = (
     "https://docs.github.com/rest/pulls/comments#create-a-review-comment-for-a-pull-request"
 )
+DOC_DISMISS = "https://docs.github.com/rest/pulls/reviews#dismiss-a-review-for-a-pull-request"
 DOC_ISSUE_COMMENT = "https://docs.github.com/rest/issues/comments#create-an-issue-comment"
 DOC_LIST_FILES = "https://docs.github.com/rest/pulls/pulls#list-pull-requests-files"
 DOC_RATE = (
@@ -855,6 +856,7 @@ class FakeGitHub:
             ("DELETE", pr + r"/reviews/(?P<rid>\d+)", self._delete_review),
             ("GET", pr + r"/reviews/(?P<rid>\d+)/comments", self._list_review_comments_of),
             ("POST", pr + r"/reviews/(?P<rid>\d+)/events", self._submit_review),
+            ("PUT", pr + r"/reviews/(?P<rid>\d+)/dismissals", self._dismiss_review),
             ("GET", pr + r"/comments", self._list_review_comments),
             ("POST", pr + r"/comments", self._post_review_comment),
             ("POST", pr + r"/comments/(?P<cid>\d+)/replies", self._post_reply),
@@ -1224,6 +1226,18 @@ class FakeGitHub:
         if review["user"]["login"] != req.login:
             raise _error(403, "Resource not accessible by integration", DOC_CREATE_REVIEW)
         review["body"] = body
+        return _Response(200, review)
+
+    def _dismiss_review(self, req: _Request, repo: str, number: str, rid: str) -> _Response:
+        pull = self._find_pull(repo, number)
+        review = self._review(pull, rid, req.login)
+        message = req.json.get("message")
+        if not isinstance(message, str) or not message.strip():
+            raise _error(422, 'Invalid request.\n\n"message" wasn\'t supplied.', DOC_DISMISS)
+        if review["state"] not in ("APPROVED", "CHANGES_REQUESTED"):
+            state = review["state"].lower().replace("_", " ")
+            raise _unprocessable([f"Can not dismiss a {state} pull request review"])
+        review["state"] = "DISMISSED"
         return _Response(200, review)
 
     def _delete_review(self, req: _Request, repo: str, number: str, rid: str) -> _Response:

@@ -1002,3 +1002,18 @@ def test_text_that_is_not_a_git_diff_is_refused() -> None:
     with pytest.raises(DiffError):
         parse_diff("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-a\n+b\n")
     assert parse_diff("") == []
+
+
+def test_only_approvals_and_change_requests_can_be_dismissed(
+    fake: FakeGitHub, small: PullState
+) -> None:
+    pr = client(fake).get_repo(REPO).get_pull(7)
+    commit = pr.base.repo.get_commit(HEAD)
+    comment = pr.create_review(commit=commit, body="note", event="COMMENT")
+    with pytest.raises(GithubException) as refused:
+        comment.dismiss("no")
+    assert refused.value.status == 422
+    assert "Can not dismiss a commented pull request review" in json.dumps(refused.value.data)
+    blocking = pr.create_review(commit=commit, body="fix this", event="REQUEST_CHANGES")
+    blocking.dismiss("fixed")
+    assert pr.get_review(blocking.id).state == "DISMISSED"

@@ -413,3 +413,28 @@ def test_github_app_token_reruns_find_their_own_comments(tmp_path: Path, model: 
             assert run.returncode == 0, run.stdout + run.stderr
         assert {r["user"]["login"] for r in gh.reviews} == {"my-app[bot]"}
         assert len(gh.reviews) == 1 and len(gh.review_comments) == 2
+
+
+def test_a_change_request_is_withdrawn_once_its_findings_are_gone(
+    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWBOT_CACHE", "false")  # the same prompt must reach the model twice
+    open_pull(tmp_path, github)
+    severity = {"now": "critical"}
+
+    def answer(request: RecordedRequest) -> Reply:
+        [(line, code), *_] = shown_files(request.user)["app.py"]
+        found = issue("app.py", line, code, severity=severity["now"], title=severity["now"])
+        return Reply(content=content(5, [found]))
+
+    model.responder = answer
+    inputs = {"request-changes": "true", "fail-on": "high"}
+    first = run_action(tmp_path / "run1", github, model, 7, inputs=inputs)
+    assert first.returncode == 1
+    assert [r["state"] for r in github.reviews] == ["CHANGES_REQUESTED"]
+    severity["now"] = "low"
+    second = run_action(tmp_path / "run2", github, model, 7, inputs=inputs)
+    assert second.returncode == 0, second.stdout + second.stderr
+    states = [r["state"] for r in github.reviews]
+    assert states[0] == "DISMISSED" and "CHANGES_REQUESTED" not in states
+    assert "APPROVED" not in states

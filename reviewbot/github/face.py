@@ -61,6 +61,8 @@ def review_pull_request(
     _report(outcome.result, fmt, output, sys.stdout.isatty(), compact=False)
     if outcome.published is not None:
         _say(f"review posted: {outcome.published.review_url}")
+        for note in outcome.published.notes:
+            _say(note)
     if outcome.not_posted is not None:
         _say(f"not posted: {outcome.not_posted}")
     code = exit_code_for(outcome.result, settings.fail_on, fatal=outcome.fatal)

@@ -15,7 +15,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from github import GithubException
@@ -49,6 +49,7 @@ class PriorState:
     posted_fingerprints: set[str]
     summary_review: PullRequestReview | None
     login: str
+    change_requests: list[PullRequestReview] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Published:
     review_url: str | None
     inline_posted: int
     inline_refused: str | None  # GitHub's reason, when inline comments went to the summary
+    notes: list[str] = field(default_factory=list)  # what went wrong on the side, for the log
 
 
 def read_prior_state(pr: PullRequest, login: str | None) -> PriorState:
@@ -83,7 +85,12 @@ def read_prior_state(pr: PullRequest, login: str | None) -> PriorState:
     for comment in pr.get_review_comments():
         if comment.user is not None and comment.user.login == login:
             fingerprints |= fingerprints_in(comment.body)
-    return PriorState(fingerprints, summary, login)
+    change_requests = [
+        r
+        for r in reviews
+        if r.user is not None and r.user.login == login and r.state == "CHANGES_REQUESTED"
+    ]
+    return PriorState(fingerprints, summary, login, change_requests)
 
 
 def _is_transient(exc: GithubException) -> bool:
@@ -153,7 +160,23 @@ class ReviewPoster:
             text = render(refused)
             self._call(lambda: summary_review.edit(text))
         shown = review or prior.summary_review
-        return Published(shown.html_url if shown else None, len(comments), refused)
+        notes = self._withdraw_change_requests(prior) if event == "COMMENT" else []
+        return Published(shown.html_url if shown else None, len(comments), refused, notes)
+
+    def _withdraw_change_requests(self, prior: PriorState) -> list[str]:
+        """Our earlier REQUEST_CHANGES no longer holds: dismiss it rather than leave the PR
+        blocked by a finding that is gone."""
+        notes = []
+        message = (
+            f"reviewbot: as of `{self.head_sha[:7]}` no finding reaches the threshold that "
+            "requested changes."
+        )
+        for review in prior.change_requests:
+            try:
+                review.dismiss(message)
+            except GithubException as exc:  # e.g. a protected branch the bot may not dismiss on
+                notes.append(f"could not dismiss the earlier change request: {_error_text(exc)}")
+        return notes
 
     def _body(self, prior: PriorState, summary: str, count: int) -> str:
         if prior.summary_review is None:
