@@ -10,17 +10,17 @@ from typing import Any
 import click
 
 from reviewbot import __version__
-from reviewbot.app import Plan, plan_review, run_review
+from reviewbot.app import plan_review, run_review
 from reviewbot.config import FAIL_ON_VALUES, ConfigError, Settings, load_settings
 from reviewbot.diffmodel import Diff
 from reviewbot.diffparse import DiffParseError, parse_diff
 from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exit_code_for
-from reviewbot.findings import ReviewResult, SkippedFile
-from reviewbot.llm import shown_url
+from reviewbot.findings import SkippedFile
 from reviewbot.prompts import PromptError
 from reviewbot.redact import redact
-from reviewbot.reporters import FORMATS, ReportOptions, get_reporter
+from reviewbot.reporters import FORMATS
 from reviewbot.sources import SourceError, files_diff, git_diff, read_diff
+from reviewbot.terminal import fail, print_plan, write_report
 
 # Under pre-commit (PRE_COMMIT=1) a failure also says how to commit without the review.
 HOOK_SKIP_HINT = " (to commit without the review: SKIP=reviewbot git commit)"
@@ -28,11 +28,6 @@ HOOK_ENDPOINT_HINT = (
     " (to commit without the review: SKIP=reviewbot git commit; "
     "to pass whenever the endpoint is down: args: [--on-error, pass])"
 )
-
-
-def fail(message: str, code: int = EXIT_USAGE) -> None:
-    click.echo(f"reviewbot: {redact(message)}", err=True)
-    sys.exit(code)
 
 
 def _instructions(value: str | None) -> str | None:
@@ -61,48 +56,6 @@ def _load_diff(
         return parse_diff(text), []
     fail("nothing to review: name FILES, or use --diff, --base, --staged or --pr")
     raise AssertionError  # unreachable: fail() exits
-
-
-def _print_plan(plan: Plan) -> None:
-    chunks = plan.prepared.plan.chunks
-    tokens = plan.prompt_tokens()
-    out = [
-        f"model: {plan.endpoint.model}  endpoint: {shown_url(plan.endpoint.base_url)}  "
-        f"chunk budget: {plan.prepared.plan.budget} tokens  counter: {plan.counter.name}"
-    ]
-    for chunk, count in zip(chunks, tokens, strict=False):
-        files = ", ".join(
-            f"{p.path}" + (f" [{p.part}/{p.parts}]" if p.parts > 1 else "") for p in chunk.parts
-        )
-        out.append(
-            f"chunk {chunk.index + 1}: {count} prompt tokens, "
-            f"{chunk.changed_count} changed lines: {files}"
-        )
-    for skipped in plan.prepared.skipped:
-        out.append(f"skipped {skipped.path}: {skipped.reason}")
-    total = sum(tokens)
-    line = f"total: {len(chunks)} chunks, {total} prompt tokens"
-    if plan.prices:
-        answer = 600 * len(chunks)  # a typical answer; the real one varies
-        line += f", estimated cost {plan.prices.cost(total, answer):.4f} (≈{answer} answer tokens)"
-    out.append(line)
-    click.echo("\n".join(out))
-
-
-def _report(
-    result: ReviewResult, fmt: str, output: Path | None, color: bool, compact: bool
-) -> None:
-    options = ReportOptions(color=color, width=100, compact=compact)
-    if output is not None:
-        text = get_reporter(fmt, ReportOptions(color=False)).render(result)
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror}")
-        # The terminal still gets the human report.
-        click.echo(get_reporter("text", options).render(result), nl=False, color=color)
-        return
-    click.echo(get_reporter(fmt, options).render(result), nl=False, color=color)
 
 
 def _progress(enabled: bool) -> tuple[Any, Any]:
@@ -278,7 +231,7 @@ def command(
         fail(str(exc) + (HOOK_SKIP_HINT if hook_mode else ""))
         return
     if dry_run:
-        _print_plan(plan)
+        print_plan(plan)
         sys.exit(EXIT_OK)
     if not plan.prepared.plan.chunks:
         click.echo(
@@ -298,7 +251,7 @@ def command(
     finally:
         if progress is not None:
             progress.stop()
-    _report(result, fmt, output, use_color, compact=hook_mode)
+    write_report(result, fmt, output, use_color, compact=hook_mode)
     unsent = [f for f in result.failed_chunks if f.unsent]
     if unsent:
         lines = sum(f.changed_lines for f in unsent)

@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 
 from reviewbot.app import plan_review
-from reviewbot.cli import _print_plan, _report
 from reviewbot.config import Settings
 from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_OK, EXIT_USAGE, exit_code_for
 from reviewbot.github.connection import GitHubError, api_url_for, connect, explain, parse_pull_ref
 from reviewbot.github.pullreview import failure_reason, review_pull
 from reviewbot.github.pullsource import pull_diff
 from reviewbot.redact import redact
+from reviewbot.terminal import print_plan, write_report
 
 
 def _say(message: str) -> None:
@@ -51,14 +51,14 @@ def review_pull_request(
             return EXIT_USAGE
         plan = plan_review(settings, diff, need_key=False)
         plan.prepared.skipped[:0] = skipped
-        _print_plan(plan)
+        print_plan(plan)
         return EXIT_OK
     try:
         outcome = review_pull(gh, ref.repo, ref.number, settings, post=post)
     except GitHubError as exc:
         _say(str(exc))
         return EXIT_USAGE
-    _report(outcome.result, fmt, output, sys.stdout.isatty(), compact=False)
+    write_report(outcome.result, fmt, output, sys.stdout.isatty(), compact=False)
     if outcome.published is not None:
         _say(f"review posted: {outcome.published.review_url}")
         for note in outcome.published.notes:

@@ -1,0 +1,62 @@
+"""What the command line prints: one-line errors, the --dry-run plan, and reports."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reviewbot.app import Plan
+from reviewbot.exitcodes import EXIT_USAGE
+from reviewbot.findings import ReviewResult
+from reviewbot.llm import shown_url
+from reviewbot.redact import redact
+from reviewbot.reporters import ReportOptions, get_reporter
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"reviewbot: {redact(message)}", err=True)
+    sys.exit(code)
+
+
+def print_plan(plan: Plan) -> None:
+    chunks = plan.prepared.plan.chunks
+    tokens = plan.prompt_tokens()
+    out = [
+        f"model: {plan.endpoint.model}  endpoint: {shown_url(plan.endpoint.base_url)}  "
+        f"chunk budget: {plan.prepared.plan.budget} tokens  counter: {plan.counter.name}"
+    ]
+    for chunk, count in zip(chunks, tokens, strict=False):
+        files = ", ".join(
+            f"{p.path}" + (f" [{p.part}/{p.parts}]" if p.parts > 1 else "") for p in chunk.parts
+        )
+        out.append(
+            f"chunk {chunk.index + 1}: {count} prompt tokens, "
+            f"{chunk.changed_count} changed lines: {files}"
+        )
+    for skipped in plan.prepared.skipped:
+        out.append(f"skipped {skipped.path}: {skipped.reason}")
+    total = sum(tokens)
+    line = f"total: {len(chunks)} chunks, {total} prompt tokens"
+    if plan.prices:
+        answer = 600 * len(chunks)  # a typical answer; the real one varies
+        line += f", estimated cost {plan.prices.cost(total, answer):.4f} (≈{answer} answer tokens)"
+    out.append(line)
+    click.echo("\n".join(out))
+
+
+def write_report(
+    result: ReviewResult, fmt: str, output: Path | None, color: bool, compact: bool
+) -> None:
+    options = ReportOptions(color=color, width=100, compact=compact)
+    if output is not None:
+        text = get_reporter(fmt, ReportOptions(color=False)).render(result)
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror}")
+        # The terminal still gets the human report.
+        click.echo(get_reporter("text", options).render(result), nl=False, color=color)
+        return
+    click.echo(get_reporter(fmt, options).render(result), nl=False, color=color)
