@@ -18,11 +18,12 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx2
-import openai
+if TYPE_CHECKING:
+    import httpx2
+    import openai
 
 from reviewbot.answer import answer_json_schema
 from reviewbot.providers import MODES, ResponseMode
@@ -180,13 +181,24 @@ class ModelClient:
         self._use_max_completion_tokens = False
         self.http_attempts = 0
         self.retries = 0
-        self._client = openai.OpenAI(
-            api_key=endpoint.api_key,
-            base_url=endpoint.base_url,
-            max_retries=0,  # retried here, within the review's deadline
-            timeout=request_timeout,
-            http_client=openai.DefaultHttpxClient(event_hooks={"request": [self._count]}),
-        )
+        self._client: openai.OpenAI | None = None
+
+    @property
+    def client(self) -> openai.OpenAI:
+        """The SDK client, made on first use: a run answered from the cache never imports the
+        SDK, which is most of the command's start-up time."""
+        with self._lock:
+            if self._client is None:
+                import openai
+
+                self._client = openai.OpenAI(
+                    api_key=self.endpoint.api_key,
+                    base_url=self.endpoint.base_url,
+                    max_retries=0,  # retried here, within the review's deadline
+                    timeout=self.request_timeout,
+                    http_client=openai.DefaultHttpxClient(event_hooks={"request": [self._count]}),
+                )
+            return self._client
 
     def _count(self, _request: httpx2.Request) -> None:
         with self._lock:
@@ -197,7 +209,8 @@ class ModelClient:
         return self._mode
 
     def close(self) -> None:
-        self._client.close()
+        if self._client is not None:
+            self._client.close()
 
     def cancel(self) -> None:
         """Stop every request of this client at its next retry or stream read."""
@@ -257,6 +270,8 @@ class ModelClient:
 
     def complete(self, messages: list[dict[str, str]], deadline: float | None = None) -> ModelReply:
         """One answer; `deadline` (a time.monotonic() value) bounds every attempt and wait."""
+        import openai
+
         for _ in range(len(MODES) + len(_DROPPABLE) + 1):
             mode = self._mode
             try:
@@ -309,6 +324,8 @@ class ModelClient:
 
     def _send(self, args: dict[str, Any], deadline: float | None) -> ModelReply:
         """The request, retried on transient failures while retries and time are left."""
+        import openai
+
         retry = 0
         while True:
             if self._cancelled.is_set():
@@ -320,7 +337,7 @@ class ModelClient:
                     raise RequestFailed("the review's --timeout was reached")
                 timeout = min(timeout, left)
             try:
-                client = self._client.with_options(timeout=timeout)
+                client = self.client.with_options(timeout=timeout)
                 if self.stream:
                     return self._read_stream(client.chat.completions.create(**args), deadline)
                 return self._read(client.chat.completions.create(**args))
@@ -345,6 +362,8 @@ class ModelClient:
 
     def _transient(self, exc: openai.APIError, timeout: float) -> tuple[str, float | None] | None:
         """What went wrong and the server's Retry-After, when a retry may help; else None."""
+        import openai
+
         if isinstance(exc, openai.RateLimitError):
             if "insufficient_quota" in str(exc.body) or "quota" in _message(exc).lower():
                 return None
