@@ -14,15 +14,17 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from reviewbot.app import MissingApiKey, resolve_endpoint
 from reviewbot.config import ConfigError, Settings, load_settings
 from reviewbot.diffparse import DiffParseError
-from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_OK, EXIT_USAGE, exit_code_for
+from reviewbot.exitcodes import EXIT_OK, EXIT_USAGE, final_exit
 from reviewbot.findings import ReviewResult
 from reviewbot.github.connection import GitHubError, connect
-from reviewbot.github.pullreview import PullReview, failure_reason, review_pull
+from reviewbot.github.pullreview import PullReview, review_pull
 from reviewbot.prompts import PromptError
 from reviewbot.redact import redact, register_secret
 from reviewbot.reporters import get_reporter
+from reviewbot.reporters.text import summary_line
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub's per-step cap
@@ -135,7 +137,7 @@ def report(outcome: PullReview) -> None:
         # Fork PRs and read-only tokens: the findings still reach the PR as annotations.
         workflow_command("warning", f"reviewbot: review not posted: {outcome.not_posted}")
         sys.stdout.write(redact(get_reporter("github").render(result)))
-    log(get_reporter("text").render(result).rstrip().splitlines()[-1])
+    log(summary_line(result))
 
 
 def run() -> int:
@@ -150,12 +152,10 @@ def run() -> int:
     token = action_input("github-token") or os.environ.get("GITHUB_TOKEN")
     register_secret(token)
     settings = settings_from_inputs()
-    from reviewbot.app import resolve_endpoint
-
     try:
         resolve_endpoint(settings)
-    except ConfigError as exc:
-        if is_fork and "no API key" in str(exc):
+    except MissingApiKey as exc:
+        if is_fork:
             log(
                 "no API key: secrets are not passed to workflows for pull requests from forks; "
                 "nothing to review"
@@ -167,13 +167,10 @@ def run() -> int:
     gh = connect(token, os.environ.get("GITHUB_API_URL") or "https://api.github.com")
     outcome = review_pull(gh, base_repo, int(pull["number"]), settings, post=True)
     report(outcome)
-    code = exit_code_for(outcome.result, settings.fail_on, fatal=outcome.fatal)
-    if code == EXIT_ENDPOINT:
-        reason = failure_reason(outcome.result, outcome.fatal)
-        if settings.on_error == "pass":
-            workflow_command("warning", f"reviewbot: model endpoint unusable: {reason}")
-            return EXIT_OK
-        workflow_command("error", f"reviewbot: model endpoint unusable: {reason}")
+    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error, outcome.fatal)
+    if unusable is not None:
+        level = "warning" if code == EXIT_OK else "error"
+        workflow_command(level, f"reviewbot: model endpoint unusable: {unusable}")
     return code
 
 

@@ -9,10 +9,12 @@ or general finding: never a comment on a wrong line.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from reviewbot.answer import ModelIssue
 from reviewbot.chunker import Chunk
+from reviewbot.diffmodel import Diff, Hunk
 from reviewbot.findings import AnchorKind, Finding
 
 _LEADING = re.compile(r"^(?:\./|/|[ab]/)+")
@@ -36,22 +38,24 @@ def resolve_path(raw: str, paths: list[str]) -> str | None:
     return None
 
 
-class ChunkAnchors:
-    """The lines and hunk boundaries of one chunk, per path."""
+class LineAnchors:
+    """New-side lines and the hunk each belongs to, per path: where a comment may sit."""
 
-    def __init__(self, chunk: Chunk) -> None:
-        self.paths = chunk.paths
+    def __init__(self, hunks: Iterable[tuple[str, Hunk]], paths: list[str]) -> None:
+        self.paths = paths
         self._lines: dict[str, dict[int, str]] = {}
         self._hunk_of: dict[str, dict[int, int]] = {}
-        for part in chunk.parts:
-            lines = self._lines.setdefault(part.path, {})
-            hunks = self._hunk_of.setdefault(part.path, {})
-            for piece in part.pieces:
-                hunk_id = id(piece.hunk)
-                for ln in piece.hunk.lines:
-                    if ln.new_no is not None:
-                        lines[ln.new_no] = ln.text
-                        hunks[ln.new_no] = hunk_id
+        for path, hunk in hunks:
+            lines = self._lines.setdefault(path, {})
+            hunk_of = self._hunk_of.setdefault(path, {})
+            for ln in hunk.lines:
+                if ln.new_no is not None:
+                    lines[ln.new_no] = ln.text
+                    hunk_of[ln.new_no] = id(hunk)
+
+    @classmethod
+    def of_diff(cls, diff: Diff) -> LineAnchors:
+        return cls(((f.path, h) for f in diff.files for h in f.hunks), [f.path for f in diff.files])
 
     def lines(self, path: str) -> dict[int, str]:
         return self._lines.get(path, {})
@@ -73,6 +77,14 @@ class ChunkAnchors:
         if not exact:
             return None
         return min(exact, key=lambda n: (abs(n - near), n))
+
+
+class ChunkAnchors(LineAnchors):
+    """The lines and hunk boundaries of one chunk, per path."""
+
+    def __init__(self, chunk: Chunk) -> None:
+        pieces = ((part.path, piece.hunk) for part in chunk.parts for piece in part.pieces)
+        super().__init__(pieces, chunk.paths)
 
 
 def _holds_quote(code: str, quote: str) -> bool:

@@ -31,6 +31,10 @@ from reviewbot.review import (
 from reviewbot.tokens import TokenCounter, encoding_for_model, get_counter
 
 
+class MissingApiKey(ConfigError):
+    """No API key anywhere it may come from."""
+
+
 def resolve_provider(settings: Settings) -> Provider | None:
     if settings.provider is None:
         return None
@@ -65,7 +69,7 @@ def resolve_endpoint(settings: Settings, *, need_key: bool = True) -> Endpoint:
             key = "not-needed"  # local servers ignore it, the SDK insists on one
         elif need_key:
             where = f"{key_env} or OPENAI_API_KEY" if key_env else "OPENAI_API_KEY"
-            raise ConfigError(f"no API key: set {where}, or pass --api-key")
+            raise MissingApiKey(f"no API key: set {where}, or pass --api-key")
         else:
             key = "dry-run"
     register_secret(key)

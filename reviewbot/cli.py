@@ -14,7 +14,7 @@ from reviewbot.app import plan_review, run_review
 from reviewbot.config import FAIL_ON_VALUES, ConfigError, Settings, load_settings
 from reviewbot.diffmodel import Diff
 from reviewbot.diffparse import DiffParseError, parse_diff
-from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exit_code_for
+from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, final_exit
 from reviewbot.findings import SkippedFile
 from reviewbot.prompts import PromptError
 from reviewbot.redact import redact
@@ -260,18 +260,17 @@ def command(
             "--max-tokens budget was spent",
             err=True,
         )
-    code = exit_code_for(result, settings.fail_on, fatal=fatal)
-    if code == EXIT_ENDPOINT:
-        reasons = sorted({failed.reason for failed in result.failed_chunks})
-        reason = fatal or "every chunk failed: " + "; ".join(reasons[:3])
-        if settings.on_error == "pass":
+    code, unusable = final_exit(result, settings.fail_on, settings.on_error, fatal)
+    if unusable is not None:
+        if code == EXIT_OK:
             click.echo(
-                f"reviewbot: endpoint unusable ({redact(reason)}); passing because --on-error pass",
+                f"reviewbot: endpoint unusable ({redact(unusable)}); passing because --on-error "
+                "pass",
                 err=True,
             )
             sys.exit(EXIT_OK)
         hint = HOOK_ENDPOINT_HINT if hook_mode else ""
-        fail(f"endpoint unusable: {reason}{hint}", EXIT_ENDPOINT)
+        fail(f"endpoint unusable: {unusable}{hint}", EXIT_ENDPOINT)
     if code == EXIT_FINDINGS and hook_mode:
         click.echo(
             f"reviewbot: findings at or above '{settings.fail_on}' block this commit "

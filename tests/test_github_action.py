@@ -348,7 +348,7 @@ def test_pull_request_target_is_reviewed_like_pull_request(
     run = run_action(tmp_path / "runner", github, model, 7, event_name="pull_request_target")
     assert run.returncode == 0, run.stdout + run.stderr
     assert len(github.reviews) == 1
-    assert json.loads(json.dumps(run.outputs))["score"] == "8"
+    assert run.outputs["score"] == "8"
 
 
 def test_injected_paths_and_lines_never_leave_this_pull_request(

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from reviewbot.diffmodel import Diff, FileStatus
+from reviewbot.anchor import LineAnchors
+from reviewbot.diffmodel import Diff
 from reviewbot.findings import Finding
 from reviewbot.reporters.markdown import ICON, fence_for, neutralise
 from reviewbot.reporters.text import one_line
@@ -53,19 +54,15 @@ class CommentPlan:
     overflow: list[Finding] = field(default_factory=list)  # beyond max-comments
 
 
-def _anchorable(finding: Finding, diff: Diff) -> bool:
-    if finding.anchor != "line" or finding.path is None or finding.line is None:
+def _anchorable(finding: Finding, anchors: LineAnchors) -> bool:
+    """On a new-side line of the PR's diff; a range must end in the same hunk, after its start
+    (GitHub's "must be part of the diff" and "same hunk" 422s)."""
+    path, line, end = finding.path, finding.line, finding.end_line
+    if finding.anchor != "line" or path is None or line is None:
         return False
-    file = diff.file(finding.path)
-    if file is None or file.status is FileStatus.DELETED:
+    if line not in anchors.lines(path):
         return False
-    for hunk in file.hunks:
-        new_lines = {ln.new_no for ln in hunk.lines if ln.new_no is not None}
-        if finding.line in new_lines:
-            end = finding.end_line
-            # A range must end inside the same hunk, after its start.
-            return end is None or (end > finding.line and end in new_lines)
-    return False
+    return end is None or (end > line and anchors.same_hunk(path, line, end))
 
 
 def safe_text(text: str) -> str:
@@ -115,10 +112,11 @@ def plan_comments(
     findings: list[Finding], diff: Diff, posted: set[str], max_comments: int
 ) -> CommentPlan:
     plan = CommentPlan()
+    anchors = LineAnchors.of_diff(diff)
     fresh: list[InlineComment] = []
     seen: set[str] = set()
     for finding in findings:
-        if not _anchorable(finding, diff):
+        if not _anchorable(finding, anchors):
             plan.unanchored.append(finding)
             continue
         fp = fingerprint(finding)

@@ -25,6 +25,7 @@ from github.PullRequestReview import PullRequestReview
 from reviewbot.github.comments import CommentPlan, fingerprints_in
 from reviewbot.github.connection import ACTIONS_BOT
 from reviewbot.github.summary import SUMMARY_MARKER
+from reviewbot.llm import retry_after_seconds
 
 Event = Literal["COMMENT", "REQUEST_CHANGES"]
 ALLOWED_EVENTS: frozenset[str] = frozenset({"COMMENT", "REQUEST_CHANGES"})
@@ -48,7 +49,6 @@ class PriorState:
 
     posted_fingerprints: set[str]
     summary_review: PullRequestReview | None
-    login: str
     change_requests: list[PullRequestReview] = field(default_factory=list)
 
 
@@ -90,7 +90,7 @@ def read_prior_state(pr: PullRequest, login: str | None) -> PriorState:
         for r in reviews
         if r.user is not None and r.user.login == login and r.state == "CHANGES_REQUESTED"
     ]
-    return PriorState(fingerprints, summary, login, change_requests)
+    return PriorState(fingerprints, summary, change_requests)
 
 
 def _is_transient(exc: GithubException) -> bool:
@@ -101,14 +101,12 @@ def _is_transient(exc: GithubException) -> bool:
 
 
 def _retry_after(exc: GithubException) -> float | None:
-    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+    return retry_after_seconds({k.lower(): v for k, v in (exc.headers or {}).items()})
+
+
+def _forbidden(exc: GithubException) -> bool:
+    """The token may not write here (as opposed to a rate limit, which also answers 403)."""
+    return exc.status in (401, 403, 404) and not _is_transient(exc)
 
 
 def _error_text(exc: GithubException) -> str:
@@ -125,13 +123,11 @@ class ReviewPoster:
         self,
         pr: PullRequest,
         head_sha: str,
-        login: str,
         *,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.pr = pr
         self.head_sha = head_sha
-        self.login = login
         self.sleep = sleep
         self.nonce = uuid.uuid4().hex[:16]
 
@@ -143,22 +139,22 @@ class ReviewPoster:
         comments = [c.payload for c in plan.inline]
         refused: str | None = None
         review: PullRequestReview | None = None
-        # A re-run with nothing new to say only refreshes the summary.
-        if comments or prior.summary_review is None or event == "REQUEST_CHANGES":
+        # A re-run with nothing new to say only refreshes the summary; a first run, or a change
+        # request, needs a review even without inline comments.
+        needs_review = prior.summary_review is None or event == "REQUEST_CHANGES"
+        if comments or needs_review:
             try:
-                review = self._post(self._body(prior, render(None), len(comments)), event, comments)
+                review = self._post(self._body(prior, render, None, len(comments)), event, comments)
             except GithubException as exc:
                 if exc.status != 422 or not comments:
                     raise
                 # The anchor checks should make this impossible; if GitHub disagrees, keep the
                 # findings by listing them in the summary rather than losing the review.
                 refused, comments = _error_text(exc), []
-                if prior.summary_review is None or event == "REQUEST_CHANGES":
-                    review = self._post(self._body(prior, render(refused), 0), event, [])
+                if needs_review:
+                    review = self._post(self._body(prior, render, refused, 0), event, [])
         if prior.summary_review is not None:
-            summary_review = prior.summary_review
-            text = render(refused)
-            self._call(lambda: summary_review.edit(text))
+            self._edit(prior.summary_review, render(refused))
         shown = review or prior.summary_review
         notes = self._withdraw_change_requests(prior) if event == "COMMENT" else []
         return Published(shown.html_url if shown else None, len(comments), refused, notes)
@@ -178,9 +174,10 @@ class ReviewPoster:
                 notes.append(f"could not dismiss the earlier change request: {_error_text(exc)}")
         return notes
 
-    def _body(self, prior: PriorState, summary: str, count: int) -> str:
+    def _body(self, prior: PriorState, render: Render, refused: str | None, count: int) -> str:
+        """The new review's body: the summary itself the first time, else a pointer to it."""
         if prior.summary_review is None:
-            return summary
+            return render(refused)
         return (
             f"reviewbot: {count} new finding(s) on `{self.head_sha[:7]}`. "
             f"The summary, updated in place: {prior.summary_review.html_url}"
@@ -201,7 +198,7 @@ class ReviewPoster:
                     comments=comments,  # type: ignore[arg-type]
                 )
             except GithubException as exc:
-                if exc.status in (401, 403, 404) and not _is_transient(exc):
+                if _forbidden(exc):
                     raise PostingForbidden(_error_text(exc)) from exc
                 if not _is_transient(exc) or attempt == POST_ATTEMPTS:
                     raise
@@ -224,10 +221,11 @@ class ReviewPoster:
                 return review
         return None
 
-    def _call(self, action: Callable[[], None]) -> None:
+    @staticmethod
+    def _edit(review: PullRequestReview, body: str) -> None:
         try:
-            action()
+            review.edit(body)
         except GithubException as exc:
-            if exc.status in (401, 403, 404) and not _is_transient(exc):
+            if _forbidden(exc):
                 raise PostingForbidden(_error_text(exc)) from exc
             raise

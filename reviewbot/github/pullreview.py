@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from github import Github, GithubException
+from github.PullRequest import PullRequest
 
 from reviewbot.app import plan_review, run_review
 from reviewbot.config import Settings
+from reviewbot.diffmodel import Diff
 from reviewbot.exitcodes import every_sent_chunk_failed, reaches
-from reviewbot.findings import ReviewResult
-from reviewbot.github.comments import CommentPlan, plan_comments
+from reviewbot.findings import ReviewResult, SkippedFile
+from reviewbot.github.comments import plan_comments
 from reviewbot.github.connection import GitHubError, bot_login, explain
 from reviewbot.github.publish import (
     Event,
@@ -33,15 +35,25 @@ class PullReview:
     result: ReviewResult
     fatal: str | None  # the endpoint error that stopped the review, if one did
     published: Published | None = None
-    comments: CommentPlan | None = None
     not_posted: str | None = None  # why a requested post did not happen
 
 
-def failure_reason(result: ReviewResult, fatal: str | None) -> str:
-    if fatal is not None:
-        return fatal
-    reasons = sorted({failed.reason for failed in result.failed_chunks})
-    return "every chunk failed: " + "; ".join(reasons[:3])
+@dataclass(frozen=True)
+class PullDiff:
+    pr: PullRequest
+    pull: PullInfo
+    diff: Diff
+    skipped: list[SkippedFile]
+
+
+def read_pull(gh: Github, repo_name: str, number: int) -> PullDiff:
+    """The pull request and its diff, or a GitHubError naming the fix."""
+    try:
+        pr = gh.get_repo(repo_name).get_pull(number)
+        diff, skipped = pull_diff(pr)
+        return PullDiff(pr, pull_info(pr), diff, skipped)
+    except GithubException as exc:
+        raise GitHubError(explain(exc, f"reading pull request {repo_name}#{number}")) from None
 
 
 def review_event(result: ReviewResult, settings: Settings) -> Event:
@@ -60,15 +72,10 @@ def review_pull(
     post: bool,
     on_progress: ProgressCallback | None = None,
 ) -> PullReview:
-    what = f"reading pull request {repo_name}#{number}"
-    try:
-        pr = gh.get_repo(repo_name).get_pull(number)
-        pull = pull_info(pr)
-        diff, skipped = pull_diff(pr)
-    except GithubException as exc:
-        raise GitHubError(explain(exc, what)) from None
-    plan = plan_review(settings, diff)
-    plan.prepared.skipped[:0] = skipped
+    source = read_pull(gh, repo_name, number)
+    pr, pull = source.pr, source.pull
+    plan = plan_review(settings, source.diff)
+    plan.prepared.skipped[:0] = source.skipped
     result, fatal = run_review(plan, settings, on_progress)
     outcome = PullReview(pull, result, fatal)
     if not post:
@@ -79,11 +86,10 @@ def review_pull(
     try:
         login = bot_login(gh)
         prior = read_prior_state(pr, login)
-        outcome.comments = plan_comments(
-            result.findings, diff, prior.posted_fingerprints, settings.max_comments
+        comments = plan_comments(
+            result.findings, source.diff, prior.posted_fingerprints, settings.max_comments
         )
-        comments = outcome.comments
-        poster = ReviewPoster(pr, pull.head_sha, prior.login)
+        poster = ReviewPoster(pr, pull.head_sha)
         outcome.published = poster.publish(
             comments,
             prior,

@@ -8,11 +8,14 @@ from urllib.parse import quote
 from reviewbot.findings import Finding, ReviewResult
 from reviewbot.github.comments import CommentPlan, safe_text
 from reviewbot.github.pullsource import PullInfo
-from reviewbot.reporters.markdown import ICON, code_span
+from reviewbot.reporters.markdown import (
+    ICON,
+    code_span,
+    failed_item,
+    severity_table,
+    skipped_item,
+)
 from reviewbot.reporters.text import (
-    SEVERITIES,
-    counts,
-    failed_label,
     last_line,
     one_line,
     ordered,
@@ -66,10 +69,7 @@ def render_summary(result: ReviewResult, ctx: SummaryContext) -> str:
         head += f" · model {code_span(one_line(result.model))}"
     parts = [SUMMARY_MARKER, "## reviewbot review", head]
     if result.findings:
-        tally = counts(result)
-        rows = ["| Severity | Findings |", "| --- | ---: |"]
-        rows += [f"| {ICON[sev]} {sev.value} | {tally[sev]} |" for sev in SEVERITIES]
-        parts.append("\n".join(rows))
+        parts.append(severity_table(result))
     posted_inline = [] if ctx.inline_refused else plan.inline
     refused_inline = [c.finding for c in plan.inline] if ctx.inline_refused else []
     inline = f"{plural(len(posted_inline), 'inline comment')} on this commit"
@@ -95,15 +95,10 @@ def render_summary(result: ReviewResult, ctx: SummaryContext) -> str:
         parts.append("\n".join(_finding_item(pull, f) for f in elsewhere))
     if result.skipped_files:
         parts.append("### Files not reviewed")
-        parts.append(
-            "\n".join(
-                f"- {code_span(s.path)} — {safe_text(one_line(s.reason))}"
-                for s in result.skipped_files
-            )
-        )
+        parts.append("\n".join(skipped_item(s) for s in result.skipped_files))
     if result.failed_chunks:
         parts.append("### Chunks that failed")
-        parts.append("\n".join(f"- {safe_text(failed_label(f))}" for f in result.failed_chunks))
+        parts.append("\n".join(failed_item(f) for f in result.failed_chunks))
     parts.append(f"<sub>{safe_text(stats_line(result))}</sub>")
     body = "\n\n".join(parts) + "\n"
     if len(body) > MAX_SUMMARY:

@@ -112,22 +112,40 @@ def code_span(text: str) -> str:
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
+def severity_table(result: ReviewResult) -> str:
+    tally = counts(result)
+    rows = ["| Severity | Findings |", "| --- | ---: |"]
+    rows += [f"| {ICON[sev]} {sev.value} | {tally[sev]} |" for sev in SEVERITIES]
+    return "\n".join(rows)
+
+
+def skipped_item(skipped: SkippedFile) -> str:
+    reason = neutralise(one_line(skipped.reason))
+    return f"- {code_span(skipped.path)} — {reason}{changed_note(skipped.changed_lines)}"
+
+
+def failed_item(failed: FailedChunk) -> str:
+    paths = ", ".join(code_span(p) for p in failed.paths) or "no files"
+    reason = neutralise(one_line(failed.reason)) + changed_note(failed.changed_lines)
+    return f"- chunk {failed.index + 1} ({paths}) — {reason}"
+
+
 class MarkdownReporter(Reporter):
     name = "markdown"
 
     def render(self, result: ReviewResult) -> str:
         parts = ["## reviewbot review", self._headline(result)]
         if result.findings:
-            parts.append(self._counts(result))
+            parts.append(severity_table(result))
         for path, group in groupby(ordered(result.findings), key=lambda f: f.path):
             parts.append("### General" if path is None else f"### {code_span(path)}")
             parts.extend(self._finding(f) for f in group)
         if result.skipped_files:
             parts.append("### Skipped files")
-            parts.append("\n".join(self._skipped(s) for s in result.skipped_files))
+            parts.append("\n".join(skipped_item(s) for s in result.skipped_files))
         if result.failed_chunks:
             parts.append("### Failed chunks")
-            parts.append("\n".join(self._failed(f) for f in result.failed_chunks))
+            parts.append("\n".join(failed_item(f) for f in result.failed_chunks))
         parts.append(f"<sub>{stats_line(result)}</sub>")
         return "\n\n".join(parts) + "\n"
 
@@ -136,12 +154,6 @@ class MarkdownReporter(Reporter):
         if result.model:
             line += f" · model {code_span(one_line(result.model))}"
         return line
-
-    def _counts(self, result: ReviewResult) -> str:
-        tally = counts(result)
-        rows = ["| Severity | Findings |", "| --- | ---: |"]
-        rows += [f"| {ICON[sev]} {sev.value} | {tally[sev]} |" for sev in SEVERITIES]
-        return "\n".join(rows)
 
     def _finding(self, finding: Finding) -> str:
         title = neutralise(one_line(finding.title)) or "(untitled)"
@@ -163,12 +175,3 @@ class MarkdownReporter(Reporter):
             fence = fence_for(code)
             blocks.append(f"Suggested replacement:\n\n{fence}\n{code}\n{fence}")
         return "\n\n".join(blocks)
-
-    def _skipped(self, skipped: SkippedFile) -> str:
-        reason = neutralise(one_line(skipped.reason))
-        return f"- {code_span(skipped.path)} — {reason}{changed_note(skipped.changed_lines)}"
-
-    def _failed(self, failed: FailedChunk) -> str:
-        paths = ", ".join(code_span(p) for p in failed.paths) or "no files"
-        reason = neutralise(one_line(failed.reason)) + changed_note(failed.changed_lines)
-        return f"- chunk {failed.index + 1} ({paths}) — {reason}"
