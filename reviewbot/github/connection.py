@@ -6,7 +6,6 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from github import Auth, Github, GithubException, GithubRetry
 
@@ -93,7 +92,3 @@ def explain(exc: GithubException, what: str) -> str:
     }
     hint = hints.get(exc.status, f"GitHub answered {exc.status}")
     return f"{what}: {hint}{detail}"
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).netloc or url

@@ -119,16 +119,9 @@ def _error_text(exc: GithubException) -> str:
 
 
 class ReviewPoster:
-    def __init__(
-        self,
-        pr: PullRequest,
-        head_sha: str,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, pr: PullRequest, head_sha: str) -> None:
         self.pr = pr
         self.head_sha = head_sha
-        self.sleep = sleep
         self.nonce = uuid.uuid4().hex[:16]
 
     def publish(
@@ -202,12 +195,12 @@ class ReviewPoster:
                     raise PostingForbidden(_error_text(exc)) from exc
                 if not _is_transient(exc) or attempt == POST_ATTEMPTS:
                     raise
-                self.sleep(min(MAX_WAIT, _retry_after(exc) or delay))
+                time.sleep(min(MAX_WAIT, _retry_after(exc) or delay))
                 delay *= 2
             except OSError:  # connection reset or timeout: the review may exist
                 if attempt == POST_ATTEMPTS:
                     raise
-                self.sleep(delay)
+                time.sleep(delay)
                 delay *= 2
             existing = self._find_own_review()
             if existing is not None:
