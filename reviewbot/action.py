@@ -167,7 +167,7 @@ def run() -> int:
     gh = connect(token, os.environ.get("GITHUB_API_URL") or "https://api.github.com")
     outcome = review_pull(gh, base_repo, int(pull["number"]), settings, post=True)
     report(outcome)
-    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error, outcome.fatal)
+    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error)
     if unusable is not None:
         level = "warning" if code == EXIT_OK else "error"
         workflow_command(level, f"reviewbot: model endpoint unusable: {unusable}")
