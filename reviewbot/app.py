@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reviewbot.cache import AnswerCache, ReviewCache
+from reviewbot.chat import ChatClient
 from reviewbot.config import ConfigError, Settings, env
 from reviewbot.diffmodel import Diff
 from reviewbot.filters import FileFilter
@@ -149,10 +150,12 @@ def run_review(
     on_progress: ProgressCallback | None = None,
     *,
     backoff: Backoff | None = None,
+    chat: ChatClient | None = None,
 ) -> ReviewResult:
     """The review result; `result.fatal` holds the endpoint error if one stopped it.
 
-    `backoff` shapes the waits between retries (tests and the soak bench shorten them).
+    `backoff` shapes the waits between retries (tests and the soak bench shorten them);
+    `chat` stands in for the endpoint's client (tests drive the engine with a scripted one).
     """
     endpoint = plan.endpoint
     stream = settings.stream if settings.stream is not None else is_reasoning_model(endpoint.model)
@@ -185,7 +188,12 @@ def run_review(
         prices=plan.prices,
     )
     reviewer = Reviewer(
-        client, plan.renderer, options, cache=cache, counter=plan.counter, on_progress=on_progress
+        chat or client,
+        plan.renderer,
+        options,
+        cache=cache,
+        counter=plan.counter,
+        on_progress=on_progress,
     )
     try:
         return reviewer.run(plan.prepared)
