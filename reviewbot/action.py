@@ -24,7 +24,7 @@ from reviewbot.github.pullreview import PullReview, review_pull
 from reviewbot.prompts import PromptError
 from reviewbot.redact import redact, register_secret
 from reviewbot.reporters import get_reporter
-from reviewbot.reporters.text import summary_line
+from reviewbot.reporters.labels import summary_line
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub's per-step cap
