@@ -136,6 +136,12 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
 @click.option("--request-timeout", type=float, help="Seconds per request (default 180).")
 @click.option("--timeout", type=float, help="Deadline for the whole review, in seconds.")
 @click.option("--max-tokens", type=int, help="Token budget for the run; stops sending when spent.")
+@click.option(
+    "--max-cost",
+    type=float,
+    help="Money budget for the run, in the price's currency; stops sending when the next "
+    "request would pass it.",
+)
 @click.option("--price-input", type=float, help="Price per million input tokens, for the estimate.")
 @click.option("--price-output", type=float, help="Price per million output tokens.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
@@ -170,6 +176,14 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
     is_flag=True,
     default=None,
     help="With --post: request changes when findings reach --fail-on.",
+)
+@click.option(
+    "--full",
+    "incremental",
+    flag_value=False,
+    default=None,
+    help="With --pr --post: review the whole pull request, not only what changed since the "
+    "last review.",
 )
 @click.version_option(__version__, prog_name="reviewbot")
 def command(
@@ -252,12 +266,14 @@ def command(
         if progress is not None:
             progress.stop()
     write_report(result, fmt, output, use_color, compact=hook_mode)
+    if plan.price_note and not hook_mode:
+        click.echo(f"reviewbot: {plan.price_note}", err=True)
     unsent = [f for f in result.failed_chunks if f.unsent]
     if unsent:
         lines = sum(f.changed_lines for f in unsent)
+        # The budget's own reason: "not sent: the run's --max-cost budget ($0.50) would be ..."
         click.echo(
-            f"reviewbot: {len(unsent)} chunk(s) ({lines} changed lines) not sent: the "
-            "--max-tokens budget was spent",
+            f"reviewbot: {len(unsent)} chunk(s) ({lines} changed lines) {unsent[0].reason}",
             err=True,
         )
     code, unusable = final_exit(result, settings.fail_on, settings.on_error)

@@ -27,6 +27,7 @@ class ModelPrice(BaseModel):
     model_config = ConfigDict(extra="forbid")
     input: float = Field(ge=0)
     output: float = Field(ge=0)
+    currency: Literal["USD", "CNY"] | None = None  # default: the provider's billing currency
 
 
 class Settings(BaseSettings):
@@ -63,6 +64,7 @@ class Settings(BaseSettings):
     request_timeout: float = Field(180.0, gt=0)
     timeout: float | None = Field(None, gt=0)
     max_tokens: int | None = Field(None, ge=1)
+    max_cost: float | None = Field(None, ge=0)
     max_diff_mb: float = Field(32.0, gt=0)
 
     fail_on: FailOn = "never"
@@ -76,6 +78,7 @@ class Settings(BaseSettings):
     cache_dir: Path | None = None
 
     max_comments: int = Field(25, ge=0)
+    incremental: bool = True
     request_changes: bool = False
 
 

@@ -71,6 +71,7 @@ class Stats(BaseModel):
     reviewed_lines: int = 0
     skipped_lines: int = 0
     estimated_cost: float | None = None
+    currency: Literal["USD", "CNY"] | None = None  # of estimated_cost
     elapsed_seconds: float = 0.0
 
 

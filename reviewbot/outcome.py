@@ -8,18 +8,8 @@ from reviewbot.anchor import ChunkAnchors, anchor_issue
 from reviewbot.answer import ModelAnswer
 from reviewbot.chunker import Chunk
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, SkippedFile, Stats
+from reviewbot.pricing import Price
 from reviewbot.redact import redact
-
-
-@dataclass(frozen=True)
-class Prices:
-    """Price per million tokens, in the user's currency."""
-
-    input: float
-    output: float
-
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        return (prompt_tokens * self.input + completion_tokens * self.output) / 1_000_000
 
 
 @dataclass
@@ -62,7 +52,7 @@ def merge(
     outcomes: list[ChunkOutcome],
     skipped: list[SkippedFile],
     changed_lines: int,
-    prices: Prices | None,
+    price: Price | None,
 ) -> ReviewResult:
     stats = Stats(chunks=len(outcomes), changed_lines=changed_lines)
     findings: list[Finding] = []
@@ -93,8 +83,9 @@ def merge(
             weight += lines
     stats.failed_chunks = len(failed)
     stats.skipped_lines = sum(s.changed_lines for s in skipped)
-    if prices is not None:
-        stats.estimated_cost = round(prices.cost(stats.prompt_tokens, stats.completion_tokens), 6)
+    if price is not None:
+        stats.estimated_cost = round(price.cost(stats.prompt_tokens, stats.completion_tokens), 6)
+        stats.currency = price.currency
     score = int(weighted / weight + 0.5) if weight else None
     return ReviewResult(
         score=score,

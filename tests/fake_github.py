@@ -1138,7 +1138,8 @@ class FakeGitHub:
 
     # GET /compare/{base}...{head}: status from the commits' ancestry (identical, ahead, behind,
     # diverged); files for "ahead" from the pushes' `change` diffs (one push, or from the PR's
-    # base); an unknown commit answers 404 like GitHub.
+    # base); pushes made without `change` compare as "diverged"; an unknown commit answers 404
+    # like GitHub.
     def _chain(self, pull: PullState, sha: str) -> list[CommitState]:
         """`sha` and its first-parent ancestors among the PR's commits, newest first."""
         out: list[CommitState] = []
@@ -1185,9 +1186,10 @@ class FakeGitHub:
         elif status == "ahead" and len(ahead) == 1 and top.change is not None:
             files = parse_diff(top.change)
         elif status == "ahead":
-            return _Response(
-                500, {"message": f"fake GitHub: no diff known for {basehead}; pass change="}
-            )
+            # No `change` given to push(): the fake cannot know the diff, so it answers as for
+            # a rewritten history, and a bot falls back to reviewing the whole pull request.
+            status, behind = "diverged", [c for c in base_chain if c.sha != pull.base_sha]
+            files = top.files
         elif status == "diverged":
             files = top.files  # merge base = the PR's base after a force-push
         else:

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from reviewbot.moneybudget import MoneyBudget
+from reviewbot.limits import BudgetRefused, MoneyBudget
 from reviewbot.pricing import (
     PRICES_AS_OF,
     TABLE,
@@ -133,15 +133,16 @@ def test_the_example_from_the_issue() -> None:
 def test_money_budget_refuses_the_request_that_would_pass_it() -> None:
     price = Price(1.0, 1.0, "USD")  # $1 per million tokens either way
     budget = MoneyBudget(0.005, price)  # room for 5,000 tokens
-    held, refused = budget.reserve(2000)  # 2,000 + 600 typical answer
-    assert refused is None and held == pytest.approx(0.0026)
+    held = budget.reserve(2000)  # 2,000 + 600 typical answer
+    assert held == pytest.approx(0.0026)
     budget.settle(held, 2000, 500)
     assert budget.spent == pytest.approx(0.0025)
-    held2, refused = budget.reserve(2000)
-    assert refused is not None and held2 == 0
-    assert "--max-cost" in refused and "$0.0050" in refused and "$0.0025" in refused
-    # once refused, nothing more is sent, even a request that would fit
-    assert budget.reserve(10)[1] is not None
+    with pytest.raises(BudgetRefused) as refused:
+        budget.reserve(2000)
+    assert "--max-cost" in str(refused.value)
+    assert "$0.0050" in str(refused.value) and "$0.0025" in str(refused.value)
+    with pytest.raises(BudgetRefused):  # once refused, nothing more is sent, even if it fits
+        budget.reserve(10)
 
 
 def test_money_budget_is_safe_across_threads() -> None:
@@ -150,10 +151,12 @@ def test_money_budget_is_safe_across_threads() -> None:
 
     def worker() -> None:
         for _ in range(50):
-            held, refused = budget.reserve(10)  # $0.01 each
-            if refused is None:
-                allowed.append(held)
-                budget.settle(held, 10, 0)
+            try:
+                held = budget.reserve(10)  # $0.01 each
+            except BudgetRefused:
+                continue
+            allowed.append(held)
+            budget.settle(held, 10, 0)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:

@@ -217,30 +217,30 @@ def _key(finding: Finding) -> tuple[str | None, int | None, str]:
 
 def combine(scope: ReviewScope, result: ReviewResult) -> ReviewResult:
     """This run's result widened to the whole pull request: the findings so far and the score
-    over every run since the last full review. Stats stay this run's."""
+    over every run since the last full review. Stats stay this run's; this run's own score
+    weight is kept in `scope` for the record."""
+    lines = result.stats.reviewed_lines if result.score is not None else 0
+    run_sum = (result.score or 0) * lines
     if scope.mode == "full":
+        scope.score_sum, scope.score_lines = run_sum, lines
         return result
+    scope.score_sum += run_sum
+    scope.score_lines += lines
     fresh = {_key(f) for f in result.findings}
     findings = [*result.findings, *(f for f in scope.carried if _key(f) not in fresh)]
     findings.sort(key=Finding.sort_key)
-    total_sum, total_lines = _weights(scope, result)
-    score = int(total_sum / total_lines + 0.5) if total_lines else result.score
+    score = int(scope.score_sum / scope.score_lines + 0.5) if scope.score_lines else result.score
     return result.model_copy(update={"findings": findings, "score": score})
 
 
-def _weights(scope: ReviewScope, result: ReviewResult) -> tuple[float, int]:
-    lines = result.stats.reviewed_lines if result.score is not None else 0
-    if scope.mode == "full":
-        return (result.score or 0) * lines, lines
-    base_sum, base_lines = scope.score_sum, scope.score_lines
-    return base_sum + (result.score or 0) * lines, base_lines + lines
-
-
-def next_record(scope: ReviewScope, result: ReviewResult, combined: ReviewResult) -> RunRecord:
+def next_record(scope: ReviewScope, combined: ReviewResult) -> RunRecord:
     """What this run leaves for the next: complete only when nothing failed or went unsent."""
-    total_sum, total_lines = _weights(scope, result)
     return make_record(
-        scope.head, not result.failed_chunks, combined.findings, total_sum, total_lines
+        scope.head,
+        not combined.failed_chunks,
+        combined.findings,
+        scope.score_sum,
+        scope.score_lines,
     )
 
 
