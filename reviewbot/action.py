@@ -16,12 +16,11 @@ from typing import Any
 
 from reviewbot.app import MissingApiKey, resolve_endpoint
 from reviewbot.config import ConfigError, Settings, load_settings
-from reviewbot.diffparse import DiffParseError
-from reviewbot.exitcodes import EXIT_OK, EXIT_USAGE, final_exit
+from reviewbot.errors import error_handler
+from reviewbot.exitcodes import EXIT_OK, final_exit
 from reviewbot.findings import ReviewResult
-from reviewbot.github.connection import GitHubError, connect
+from reviewbot.github.connection import connect
 from reviewbot.github.pullreview import PullReview, review_pull
-from reviewbot.prompts import PromptError
 from reviewbot.redact import redact, register_secret
 from reviewbot.reporters import get_reporter
 from reviewbot.reporters.text import summary_line
@@ -175,16 +174,8 @@ def run() -> int:
 
 
 def main() -> None:
-    try:
+    with error_handler(lambda message: workflow_command("error", f"reviewbot: {message}")):
         code = run()
-    except (ConfigError, GitHubError, DiffParseError, PromptError) as exc:
-        workflow_command("error", f"reviewbot: {exc}")
-        code = EXIT_USAGE
-    except Exception as exc:
-        if os.environ.get("REVIEWBOT_DEBUG"):
-            raise
-        workflow_command("error", f"reviewbot: internal error: {exc.__class__.__name__}: {exc}")
-        code = EXIT_USAGE
     sys.exit(code)
 
 

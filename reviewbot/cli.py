@@ -5,22 +5,22 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from reviewbot import __version__
 from reviewbot.app import plan_review, run_review
-from reviewbot.config import FAIL_ON_VALUES, ConfigError, Settings, load_settings
+from reviewbot.config import FAIL_ON_VALUES, Settings, load_settings
 from reviewbot.diffmodel import Diff
-from reviewbot.diffparse import DiffParseError, parse_diff
-from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, final_exit
-from reviewbot.findings import SkippedFile
-from reviewbot.prompts import PromptError
+from reviewbot.diffparse import parse_diff
+from reviewbot.errors import error_handler
+from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, final_exit
+from reviewbot.findings import ReviewResult, SkippedFile
 from reviewbot.redact import redact
 from reviewbot.reporters import FORMATS
-from reviewbot.sources import SourceError, files_diff, git_diff, read_diff
-from reviewbot.terminal import fail, print_plan, write_report
+from reviewbot.sources import files_diff, git_diff, read_diff
+from reviewbot.terminal import fail, print_plan, say, write_report
 
 # Under pre-commit (PRE_COMMIT=1) a failure also says how to commit without the review.
 HOOK_SKIP_HINT = " (to commit without the review: SKIP=reviewbot git commit)"
@@ -55,7 +55,6 @@ def _load_diff(
         text = read_diff("-", int(settings.max_diff_mb * 1024 * 1024))
         return parse_diff(text), []
     fail("nothing to review: name FILES, or use --diff, --base, --staged or --pr")
-    raise AssertionError  # unreachable: fail() exits
 
 
 def _progress(enabled: bool) -> tuple[Any, Any]:
@@ -78,6 +77,36 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
         progress.update(task, completed=done, total=total)
 
     return progress, update
+
+
+def _exit(result: ReviewResult, fatal: str | None, settings: Settings, hook_mode: bool) -> NoReturn:
+    """The notes after the report, and the exit code."""
+    unsent = [f for f in result.failed_chunks if f.unsent]
+    if unsent:
+        lines = sum(f.changed_lines for f in unsent)
+        click.echo(
+            f"reviewbot: {len(unsent)} chunk(s) ({lines} changed lines) not sent: the "
+            "--max-tokens budget was spent",
+            err=True,
+        )
+    code, unusable = final_exit(result, settings.fail_on, settings.on_error, fatal)
+    if unusable is not None:
+        if code == EXIT_OK:
+            click.echo(
+                f"reviewbot: endpoint unusable ({redact(unusable)}); "
+                "passing because --on-error pass",
+                err=True,
+            )
+            sys.exit(EXIT_OK)
+        hint = HOOK_ENDPOINT_HINT if hook_mode else ""
+        fail(f"endpoint unusable: {unusable}{hint}", EXIT_ENDPOINT)
+    if code == EXIT_FINDINGS and hook_mode:
+        click.echo(
+            f"reviewbot: findings at or above '{settings.fail_on}' block this commit "
+            "(SKIP=reviewbot git commit to bypass)",
+            err=True,
+        )
+    sys.exit(code)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -198,14 +227,14 @@ def command(
       reviewbot --dry-run --base main     chunk plan, token counts, cost; no model call
     """
     hook_mode = os.environ.get("PRE_COMMIT") == "1"
-    flags["instructions"] = _instructions(flags.get("instructions"))
-    flags["include"] = list(flags["include"]) or None
-    flags["exclude"] = list(flags["exclude"]) or None
-    if no_cache:
-        flags["cache"] = False
-    if no_default_excludes:
-        flags["default_excludes"] = False
-    try:
+    with error_handler(say, hint=HOOK_SKIP_HINT if hook_mode else ""):
+        flags["instructions"] = _instructions(flags.get("instructions"))
+        flags["include"] = list(flags["include"]) or None
+        flags["exclude"] = list(flags["exclude"]) or None
+        if no_cache:
+            flags["cache"] = False
+        if no_default_excludes:
+            flags["default_excludes"] = False
         settings = load_settings(flags, config_file)
         if hook_mode and "fail_on" not in settings.model_fields_set:
             # Under pre-commit the default is to block on high; a flag, REVIEWBOT_FAIL_ON or
@@ -227,69 +256,31 @@ def command(
             sys.exit(EXIT_OK)
         plan = plan_review(settings, diff, need_key=not dry_run)
         plan.prepared.skipped[:0] = skipped_inputs
-    except (ConfigError, SourceError, DiffParseError, PromptError) as exc:
-        fail(str(exc) + (HOOK_SKIP_HINT if hook_mode else ""))
-        return
-    if dry_run:
-        print_plan(plan)
-        sys.exit(EXIT_OK)
-    if not plan.prepared.plan.chunks:
-        click.echo(
-            "reviewbot: nothing to send to the model "
-            f"({len(plan.prepared.skipped)} file(s) skipped)",
-            err=True,
-        )
-    use_color = color if color is not None else sys.stdout.isatty()
-    progress, update = _progress(sys.stderr.isatty() and fmt == "text" and not hook_mode)
-    try:
-        if progress is not None:
-            progress.start()
-        result, fatal = run_review(plan, settings, update)
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
-        return
-    finally:
-        if progress is not None:
-            progress.stop()
-    write_report(result, fmt, output, use_color, compact=hook_mode)
-    unsent = [f for f in result.failed_chunks if f.unsent]
-    if unsent:
-        lines = sum(f.changed_lines for f in unsent)
-        click.echo(
-            f"reviewbot: {len(unsent)} chunk(s) ({lines} changed lines) not sent: the "
-            "--max-tokens budget was spent",
-            err=True,
-        )
-    code, unusable = final_exit(result, settings.fail_on, settings.on_error, fatal)
-    if unusable is not None:
-        if code == EXIT_OK:
+        if dry_run:
+            print_plan(plan)
+            sys.exit(EXIT_OK)
+        if not plan.prepared.plan.chunks:
             click.echo(
-                f"reviewbot: endpoint unusable ({redact(unusable)}); passing because --on-error "
-                "pass",
+                "reviewbot: nothing to send to the model "
+                f"({len(plan.prepared.skipped)} file(s) skipped)",
                 err=True,
             )
-            sys.exit(EXIT_OK)
-        hint = HOOK_ENDPOINT_HINT if hook_mode else ""
-        fail(f"endpoint unusable: {unusable}{hint}", EXIT_ENDPOINT)
-    if code == EXIT_FINDINGS and hook_mode:
-        click.echo(
-            f"reviewbot: findings at or above '{settings.fail_on}' block this commit "
-            "(SKIP=reviewbot git commit to bypass)",
-            err=True,
-        )
-    sys.exit(code)
+        use_color = color if color is not None else sys.stdout.isatty()
+        progress, update = _progress(sys.stderr.isatty() and fmt == "text" and not hook_mode)
+        try:
+            if progress is not None:
+                progress.start()
+            result, fatal = run_review(plan, settings, update)
+        finally:
+            if progress is not None:
+                progress.stop()
+        write_report(result, fmt, output, use_color, compact=hook_mode)
+        _exit(result, fatal, settings, hook_mode)
 
 
 def main() -> None:
     try:
-        command(standalone_mode=True)
+        with error_handler(say):
+            command(standalone_mode=True)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
-    except Exception as exc:
-        if os.environ.get("REVIEWBOT_DEBUG"):
-            raise
-        fail(
-            f"internal error: {exc.__class__.__name__}: {exc} "
-            "(set REVIEWBOT_DEBUG=1 for the traceback)",
-            EXIT_USAGE,
-        )

@@ -15,11 +15,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from reviewbot.errors import UserError
+
 FailOn = Literal["never", "low", "medium", "high", "critical"]
 FAIL_ON_VALUES = ("never", "low", "medium", "high", "critical")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """Configuration that cannot work; the message is one line for the user."""
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import openai
 
 from reviewbot.answer import answer_json_schema
+from reviewbot.errors import UnusableEndpoint
 from reviewbot.providers import MODES, ResponseMode
 from reviewbot.redact import redact
 
@@ -98,7 +99,7 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-class EndpointError(Exception):
+class EndpointError(UnusableEndpoint):
     """The endpoint cannot be used at all (auth, permission, wrong URL or model)."""
 
 

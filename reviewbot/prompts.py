@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 
 from reviewbot.chunker import Chunk, file_header
+from reviewbot.errors import UserError
 
 TEMPLATES = ("system.j2", "user.j2", "reask.j2")
 
@@ -56,7 +57,7 @@ def _environment(search: tuple[str, ...]) -> jinja2.Environment:
     )
 
 
-class PromptError(ValueError):
+class PromptError(UserError):
     """A template is missing or does not render."""
 
 

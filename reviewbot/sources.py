@@ -9,10 +9,11 @@ from pathlib import Path
 
 from reviewbot.diffmodel import Diff
 from reviewbot.diffparse import file_as_diff
+from reviewbot.errors import UserError
 from reviewbot.findings import SkippedFile
 
 
-class SourceError(ValueError):
+class SourceError(UserError):
     """The input cannot be read; the message is one line for the user."""
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from github import Auth, Github, GithubException, GithubRetry
 
+from reviewbot.errors import UserError
 from reviewbot.redact import register_secret
 
 PUBLIC_API = "https://api.github.com"
@@ -20,7 +21,7 @@ _URL = re.compile(r"^https?://(?P<host>[^/]+)/(?P<owner>[^/]+)/(?P<repo>[^/]+)/p
 _SHORT = re.compile(r"^(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)#(?P<n>\d+)$")
 
 
-class GitHubError(RuntimeError):
+class GitHubError(UserError):
     """GitHub refused or failed a request; the message says what to fix."""
 
 
