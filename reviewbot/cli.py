@@ -11,15 +11,14 @@ import click
 
 from reviewbot import __version__
 from reviewbot.app import plan_review, run_review
+from reviewbot.change import DiffSource
 from reviewbot.config import FAIL_ON_VALUES, Settings, load_settings
-from reviewbot.diffmodel import Diff
-from reviewbot.diffparse import parse_diff
 from reviewbot.errors import error_handler
 from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, final_exit
-from reviewbot.findings import ReviewResult, SkippedFile
+from reviewbot.findings import ReviewResult
 from reviewbot.redact import redact
 from reviewbot.reporters import FORMATS
-from reviewbot.sources import files_diff, git_diff, read_diff
+from reviewbot.sources import DiffFile, GitChanges, WholeFiles
 from reviewbot.terminal import fail, print_plan, say, write_report
 
 # Under pre-commit (PRE_COMMIT=1) a failure also says how to commit without the review.
@@ -39,21 +38,21 @@ def _instructions(value: str | None) -> str | None:
     return value
 
 
-def _load_diff(
+def _source(
     files: tuple[str, ...], diff_arg: str | None, base: str | None, staged: bool, settings: Settings
-) -> tuple[Diff, list[SkippedFile]]:
+) -> DiffSource:
+    """The source the flags name."""
     if diff_arg is not None and (files or base or staged):
         fail("--diff cannot be combined with FILES, --base or --staged")
+    max_bytes = int(settings.max_diff_mb * 1024 * 1024)
     if diff_arg is not None:
-        text = read_diff(diff_arg, int(settings.max_diff_mb * 1024 * 1024))
-        return parse_diff(text), []
+        return DiffFile(diff_arg, max_bytes)
     if staged or base:
-        return parse_diff(git_diff(base=base, staged=staged, paths=list(files))), []
+        return GitChanges(base=base, staged=staged, paths=files)
     if files:
-        return files_diff(list(files))
+        return WholeFiles(files)
     if not sys.stdin.isatty():
-        text = read_diff("-", int(settings.max_diff_mb * 1024 * 1024))
-        return parse_diff(text), []
+        return DiffFile("-", max_bytes)
     fail("nothing to review: name FILES, or use --diff, --base, --staged or --pr")
 
 
@@ -250,12 +249,11 @@ def command(
             )
         if post:
             fail("--post needs --pr")
-        diff, skipped_inputs = _load_diff(files, diff_arg, base, staged, settings)
-        if not diff.files and not skipped_inputs:
+        change = _source(files, diff_arg, base, staged, settings).read()
+        if change.empty:
             click.echo("reviewbot: nothing to review (the diff is empty)", err=True)
             sys.exit(EXIT_OK)
-        plan = plan_review(settings, diff, need_key=not dry_run)
-        plan.prepared.skipped[:0] = skipped_inputs
+        plan = plan_review(settings, change, need_key=not dry_run)
         if dry_run:
             print_plan(plan)
             sys.exit(EXIT_OK)

@@ -32,8 +32,7 @@ def review_pull_request(
     gh = connect(token, api_url_for(ref))
     if dry_run:
         source = read_pull(gh, ref.repo, ref.number)
-        plan = plan_review(settings, source.diff, need_key=False)
-        plan.prepared.skipped[:0] = source.skipped
+        plan = plan_review(settings, source.change, need_key=False)
         print_plan(plan)
         return EXIT_OK
     outcome = review_pull(gh, ref.repo, ref.number, settings, post=post)
