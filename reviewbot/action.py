@@ -163,7 +163,8 @@ def run() -> int:
         raise ConfigError(f"{exc} (set the action's api-key input)") from None
     if not token:
         raise ConfigError("no GitHub token: set the github-token input")
-    gh = connect(token, os.environ.get("GITHUB_API_URL") or "https://api.github.com")
+    api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+    gh = connect(token, api_url, write_interval=settings.github_write_interval)
     outcome = review_pull(gh, base_repo, int(pull["number"]), settings, post=True)
     report(outcome)
     code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error, outcome.fatal)

@@ -5,19 +5,20 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Unpack
 
 import click
 
 from reviewbot import __version__
 from reviewbot.app import plan_review, run_review
 from reviewbot.change import DiffSource
-from reviewbot.config import FAIL_ON_VALUES, Settings, load_settings
+from reviewbot.config import Settings, load_settings
 from reviewbot.errors import error_handler
 from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, final_exit
 from reviewbot.findings import ReviewResult
 from reviewbot.redact import redact
 from reviewbot.reporters import FORMATS
+from reviewbot.settingflags import SettingFlags, overrides, setting_options
 from reviewbot.sources import DiffFile, GitChanges, WholeFiles
 from reviewbot.terminal import fail, print_plan, say, write_report
 
@@ -120,52 +121,7 @@ def _exit(result: ReviewResult, fatal: str | None, settings: Settings, hook_mode
 @click.option(
     "--dry-run", is_flag=True, help="No model call: show the chunk plan and token counts."
 )
-@click.option(
-    "--provider",
-    help="Preset: openai, deepseek, qwen, siliconflow, ark, lingyiwanwu, "
-    "openrouter, ollama, vllm, llamacpp, generic.",
-)
-@click.option(
-    "--base-url", help="OpenAI-compatible base URL (default: provider's, OPENAI_BASE_URL)."
-)
-@click.option("--api-key", help="API key (prefer the env var: OPENAI_API_KEY or the provider's).")
-@click.option("--model", help="Model name.")
-@click.option("--language", help="Review language: en, zh, ja, ... (default en).")
-@click.option("--instructions", help="Project rules for the reviewer (text, or @file).")
-@click.option(
-    "--prompt-dir",
-    type=click.Path(path_type=Path),
-    help="Directory overriding system.j2 / user.j2 / reask.j2.",
-)
-@click.option("--include", multiple=True, help="Only review paths matching this glob (repeatable).")
-@click.option("--exclude", multiple=True, help="Skip paths matching this glob (repeatable).")
-@click.option(
-    "--no-default-excludes",
-    is_flag=True,
-    default=None,
-    help="Also review lock, minified and generated files.",
-)
-@click.option("--max-chunk-tokens", type=int, help="Diff tokens per request (default from model).")
-@click.option("--max-answer-tokens", type=int, help="max_tokens for each answer (default 4096).")
-@click.option("--temperature", type=float, help="Sampling temperature (default 0.2).")
-@click.option("--top-p", type=float, help="Nucleus sampling top_p.")
-@click.option("--seed", type=int, help="Sampling seed, where the provider supports it.")
-@click.option(
-    "--stream/--no-stream", default=None, help="Stream answers (default: on for reasoning models)."
-)
-@click.option(
-    "--response-format",
-    type=click.Choice(["auto", "json_schema", "json_object", "none"]),
-    help="Structured output mode to start with (default auto).",
-)
-@click.option("--concurrency", type=int, help="Requests in flight at once (default 4).")
-@click.option("--max-reasks", type=int, help="Re-asks after an invalid answer (default 2).")
-@click.option("--max-retries", type=int, help="Retries of 429/5xx/timeouts (default 3).")
-@click.option("--request-timeout", type=float, help="Seconds per request (default 180).")
-@click.option("--timeout", type=float, help="Deadline for the whole review, in seconds.")
-@click.option("--max-tokens", type=int, help="Token budget for the run; stops sending when spent.")
-@click.option("--price-input", type=float, help="Price per million input tokens, for the estimate.")
-@click.option("--price-output", type=float, help="Price per million output tokens.")
+@setting_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
     "--output",
@@ -173,32 +129,12 @@ def _exit(result: ReviewResult, fatal: str | None, settings: Settings, hook_mode
     help="Write --format to FILE; the terminal still gets the text report.",
 )
 @click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON_VALUES),
-    help="Exit 1 when a finding is at or above this severity (default never; high "
-    "under pre-commit).",
-)
-@click.option(
-    "--on-error",
-    type=click.Choice(["pass", "fail"]),
-    help="When the endpoint is unusable: exit 3 (fail, default) or 0 (pass).",
-)
-@click.option("--no-cache", is_flag=True, help="Do not read or write the review cache.")
-@click.option("--cache-dir", type=click.Path(path_type=Path), help="Cache directory.")
-@click.option(
     "--config",
     "config_file",
     type=click.Path(path_type=Path),
     help="Config file (default: .reviewbot.toml or [tool.reviewbot] in pyproject.toml).",
 )
 @click.option("--color/--no-color", default=None, help="Colour (default: when a terminal).")
-@click.option("--max-comments", type=int, help="With --post: inline comments at most (default 25).")
-@click.option(
-    "--request-changes",
-    is_flag=True,
-    default=None,
-    help="With --post: request changes when findings reach --fail-on.",
-)
 @click.version_option(__version__, prog_name="reviewbot")
 def command(
     files: tuple[str, ...],
@@ -212,9 +148,7 @@ def command(
     output: Path | None,
     config_file: Path | None,
     color: bool | None,
-    no_cache: bool,
-    no_default_excludes: bool | None,
-    **flags: Any,
+    **flags: Unpack[SettingFlags],
 ) -> None:
     """Review code changes with any OpenAI-compatible model.
 
@@ -227,14 +161,8 @@ def command(
     """
     hook_mode = os.environ.get("PRE_COMMIT") == "1"
     with error_handler(say, hint=HOOK_SKIP_HINT if hook_mode else ""):
-        flags["instructions"] = _instructions(flags.get("instructions"))
-        flags["include"] = list(flags["include"]) or None
-        flags["exclude"] = list(flags["exclude"]) or None
-        if no_cache:
-            flags["cache"] = False
-        if no_default_excludes:
-            flags["default_excludes"] = False
-        settings = load_settings(flags, config_file)
+        flags["instructions"] = _instructions(flags["instructions"])
+        settings = load_settings(overrides(flags), config_file)
         if hook_mode and "fail_on" not in settings.model_fields_set:
             # Under pre-commit the default is to block on high; a flag, REVIEWBOT_FAIL_ON or
             # the config file still decide when they say something.

@@ -63,14 +63,16 @@ class PromptError(UserError):
 
 @dataclass(frozen=True)
 class PromptSettings:
-    language: str = "en"
-    instructions: str | None = None
-    max_issues: int = 10
+    """From Settings (language, instructions, max_issues_per_chunk), which holds the defaults."""
+
+    language: str
+    instructions: str | None
+    max_issues: int
 
 
 class PromptRenderer:
-    def __init__(self, prompt_dir: Path | None = None, settings: PromptSettings | None = None):
-        self.settings = settings or PromptSettings()
+    def __init__(self, prompt_dir: Path | None, settings: PromptSettings):
+        self.settings = settings
         search = [str(prompt_dir)] if prompt_dir else []
         search.append(str(default_prompt_dir()))
         self._env = _environment(tuple(search))

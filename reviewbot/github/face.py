@@ -29,7 +29,7 @@ def review_pull_request(
     token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
     if post and not token:
         raise GitHubError("--post needs a GitHub token with pull-requests: write in GITHUB_TOKEN")
-    gh = connect(token, api_url_for(ref))
+    gh = connect(token, api_url_for(ref), write_interval=settings.github_write_interval)
     if dry_run:
         source = read_pull(gh, ref.repo, ref.number)
         plan = plan_review(settings, source.change, need_key=False)
