@@ -126,3 +126,25 @@ def test_cli_internal_error_exits_4(tmp_path: Path, debug: bool) -> None:
     assert done.stderr.strip().splitlines()[-1].startswith(
         "reviewbot: internal error: ZeroDivisionError: planted bug"
     )
+
+
+def test_action_reports_errors_as_workflow_commands(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reviewbot import action
+
+    def user_error() -> int:
+        raise GitHubError("reading pull request o/r#1: not found")
+
+    def bug() -> int:
+        raise IndexError("planted")
+
+    for run, code, line in (
+        (user_error, EXIT_USAGE, "::error::reviewbot: reading pull request o/r#1: not found"),
+        (bug, EXIT_INTERNAL, "::error::reviewbot: internal error: IndexError: planted"),
+    ):
+        monkeypatch.setattr(action, "run", run)
+        with pytest.raises(SystemExit) as done:
+            action.main()
+        assert done.value.code == code
+        assert capsys.readouterr().out.startswith(line)
