@@ -109,7 +109,7 @@ def life(base: str, pushes: list[Push], incremental: bool) -> list[dict[str, int
             if n:
                 github.push(REPO, 1, push.pr_diff, head_sha=push.head, change=push.change)
             sent = len(model.requests)
-            outcome = review_pull(connect(TOKEN, github.api_url), REPO, 1, settings, post=True)
+            outcome = review_pull(connect(TOKEN, github.api_url, write_interval=0), REPO, 1, settings, post=True)
             stats = outcome.result.stats
             rows.append(
                 {

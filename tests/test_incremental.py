@@ -83,10 +83,10 @@ def finding(path: str | None, line: int | None, title: str = "issue") -> Finding
 
 
 def scope_for(github: FakeGitHub, record_head: str | None, **kw: object) -> ReviewScope:
-    gh = connect(TOKEN, github.api_url)
+    gh = connect(TOKEN, github.api_url, write_interval=0)
     repo = gh.get_repo(REPO)
     pr = repo.get_pull(1)
-    diff, _ = pull_diff(pr)
+    diff = pull_diff(pr).diff
     record = None
     if record_head is not None:
         findings = kw.pop("findings", [])
@@ -174,10 +174,10 @@ def test_merging_the_base_in_is_reviewed_in_full(github: FakeGitHub, pushes: Pus
 
 
 def test_head_moved_back_is_reviewed_in_full(github: FakeGitHub, pushes: Pushes) -> None:
-    gh = connect(TOKEN, github.api_url)
+    gh = connect(TOKEN, github.api_url, write_interval=0)
     repo = gh.get_repo(REPO)
     pr = repo.get_pull(1)
-    diff, _ = pull_diff(pr)
+    diff = pull_diff(pr).diff
     record = make_record(pushes.heads[1], True, [], 0, 0)
     scope = plan_scope(repo, record, pushes.heads[0], diff)
     assert scope.mode == "full" and "moved back" in (scope.reason or "")
@@ -293,8 +293,10 @@ def test_combine_keeps_earlier_findings_and_weighs_the_score() -> None:
         ("b.py", 2, "new"),
     ]
     assert merged.score == 65
-    record = next_record(scope, result, merged)
+    record = next_record(scope, merged)
     assert (record.score_sum, record.score_lines, record.complete) == (13000, 200, True)
+    assert len(record.findings) == 3
     full = ReviewScope("full", "c" * 40, reason="first review")
     assert combine(full, result) is result
-    assert next_record(full, result, result).score_lines == 100
+    assert (full.score_sum, full.score_lines) == (4000, 100)
+    assert next_record(full, result).score == 40

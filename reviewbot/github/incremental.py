@@ -19,6 +19,7 @@ from github import GithubException
 from github.File import File
 from github.Repository import Repository
 
+from reviewbot.change import Change
 from reviewbot.diffmodel import Diff, FileDiff, FileStatus, LineKind
 from reviewbot.diffparse import DiffParseError, parse_diff
 from reviewbot.findings import Finding, ReviewResult, SkippedFile, Stats
@@ -42,6 +43,10 @@ class ReviewScope:
     carried: list[Finding] = field(default_factory=list)
     score_sum: float = 0.0
     score_lines: int = 0
+
+    def change(self) -> Change:
+        """The incremental diff as a diff source's Change (what changed since `since`)."""
+        return Change(self.diff or Diff(), list(self.skipped))
 
     def describe(self, reviewed: Diff) -> str:
         """ "reviewed abc1234…def5678: 2 files, 14 changed lines (incremental)" and the like."""

@@ -11,10 +11,11 @@ from github import Github, GithubException
 from github.PullRequest import PullRequest
 
 from reviewbot.app import plan_review, resolve_model, resolve_provider, run_review
+from reviewbot.change import Change
 from reviewbot.config import Settings
 from reviewbot.diffmodel import Diff
 from reviewbot.exitcodes import every_sent_chunk_failed, reaches
-from reviewbot.findings import ReviewResult, SkippedFile
+from reviewbot.findings import ReviewResult
 from reviewbot.github.comments import plan_comments
 from reviewbot.github.connection import GitHubError, bot_login, explain
 from reviewbot.github.incremental import (
@@ -52,16 +53,14 @@ class PullReview:
 class PullDiff:
     pr: PullRequest
     pull: PullInfo
-    diff: Diff
-    skipped: list[SkippedFile]
+    change: Change
 
 
 def read_pull(gh: Github, repo_name: str, number: int) -> PullDiff:
     """The pull request and its diff, or a GitHubError naming the fix."""
     try:
         pr = gh.get_repo(repo_name).get_pull(number)
-        diff, skipped = pull_diff(pr)
-        return PullDiff(pr, pull_info(pr), diff, skipped)
+        return PullDiff(pr, pull_info(pr), pull_diff(pr))
     except GithubException as exc:
         raise GitHubError(explain(exc, f"reading pull request {repo_name}#{number}")) from None
 
@@ -91,7 +90,9 @@ def _scope(
     record = decode_record(summary.body) if summary is not None else None
     if summary is not None and record is None and settings.incremental:
         return ReviewScope("full", head, reason="the earlier review left no record to build on")
-    return plan_scope(pr.base.repo, record, head, source.diff, incremental=settings.incremental)
+    return plan_scope(
+        pr.base.repo, record, head, source.change.diff, incremental=settings.incremental
+    )
 
 
 def review_pull(
@@ -108,19 +109,18 @@ def review_pull(
     # Incremental review needs what the last posted review saw, so only a posting run has it.
     prior = _prior(gh, pr) if post else None
     scope = _scope(pr, prior, source, settings) if post else ReviewScope("full", pull.head_sha)
-    reviewed = scope.diff if scope.mode == "incremental" and scope.diff is not None else source.diff
+    change = scope.change() if scope.mode == "incremental" else source.change
     price_note = None
     if scope.mode == "nothing-new":
         model = resolve_model(settings, resolve_provider(settings))
         result = nothing_new_result(scope, model)
-        reviewed = Diff()
+        change = Change(Diff())
     else:
-        plan = plan_review(settings, reviewed)
-        plan.prepared.skipped[:0] = scope.skipped if scope.mode == "incremental" else source.skipped
+        plan = plan_review(settings, change)
         result = combine(scope, run_review(plan, settings, on_progress))
         price_note = plan.price_note
     outcome = PullReview(
-        pull, result, scope=scope.describe(reviewed) if post else None, price_note=price_note
+        pull, result, scope=scope.describe(change.diff) if post else None, price_note=price_note
     )
     if not post:
         return outcome
@@ -132,7 +132,7 @@ def review_pull(
         if prior is None:
             prior = read_prior_state(pr, bot_login(gh))
         comments = plan_comments(
-            result.findings, source.diff, prior.posted_fingerprints, settings.max_comments
+            result.findings, source.change.diff, prior.posted_fingerprints, settings.max_comments
         )
         poster = ReviewPoster(pr, pull.head_sha)
         context = SummaryContext(pull, comments, scope_line=outcome.scope, record=record)
