@@ -3,7 +3,7 @@
 `python bench/incremental.py [--files 30] [--pushes 10]`
 
 A pull request is opened with a large change (every file of a generated repository changed)
-and then receives small pushes (three lines of one file each). Each push is reviewed and
+and then receives small pushes (a couple of lines of one file each). Each push is reviewed and
 posted as the GitHub Action does, against the local fake GitHub and fake model servers from
 `tests/`, once with incremental review and once reviewing the whole pull request every time
 (with the review cache off, as on a fresh Actions runner). It prints the tokens each push
@@ -109,7 +109,9 @@ def life(base: str, pushes: list[Push], incremental: bool) -> list[dict[str, int
             if n:
                 github.push(REPO, 1, push.pr_diff, head_sha=push.head, change=push.change)
             sent = len(model.requests)
-            outcome = review_pull(connect(TOKEN, github.api_url, write_interval=0), REPO, 1, settings, post=True)
+            outcome = review_pull(
+                connect(TOKEN, github.api_url, write_interval=0), REPO, 1, settings, post=True
+            )
             stats = outcome.result.stats
             rows.append(
                 {
