@@ -126,7 +126,7 @@ def render_table(report: dict[str, Any], *, color: bool = False, width: int = 16
     header, rows = _rows(report)
     table = Table(title=_heading(report), title_justify="left")
     for index, name in enumerate(header):
-        table.add_column(name, justify="left" if index == 0 else "right", no_wrap=index > 0)
+        table.add_column(name, justify="left" if index == 0 else "right", no_wrap=True)
     for row in rows:
         table.add_row(*row)
     buffer = io.StringIO()
