@@ -101,3 +101,9 @@ def test_compare_puts_configurations_side_by_side() -> None:
     assert header.index("verify") < header.index("no-verify")
     precision = next(line for line in table.splitlines() if "Precision" in line)
     assert precision.index("1.000") < precision.index("0.500")
+
+
+def test_names_from_the_dataset_are_not_rich_markup() -> None:
+    report = single()
+    report["by_category"] = {"[bold]x[/bold]": report["by_category"]["bug"]}
+    assert "category: [bold]x[/bold]" in render(report, "table")

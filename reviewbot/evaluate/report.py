@@ -122,13 +122,15 @@ def render_markdown(report: dict[str, Any]) -> str:
 def render_table(report: dict[str, Any], *, color: bool = False, width: int = 160) -> str:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    # Text, not markup: names come from the dataset and may hold "[...]".
     header, rows = _rows(report)
-    table = Table(title=_heading(report), title_justify="left")
+    table = Table(title=Text(_heading(report)), title_justify="left")
     for index, name in enumerate(header):
-        table.add_column(name, justify="left" if index == 0 else "right", no_wrap=True)
+        table.add_column(Text(name), justify="left" if index == 0 else "right", no_wrap=True)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width)
     console.print(table)
