@@ -192,3 +192,40 @@ def test_jsonl_case_against_a_local_repository(tmp_path: Path) -> None:
     nowhere = case.model_copy(update={"repo": tmp_path / "nowhere"})
     with pytest.raises(Unavailable, match="no git repository at"):
         Acquirer().diff_for(nowhere)
+
+
+@needs_git
+def test_clone_fetches_a_missing_repository_and_an_unreachable_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "GitHub" is a local directory: the user's git config rewrites the URL, as
+    # url.<base>.insteadOf does for mirrors.
+    remote = GitRepo(tmp_path / "remotes" / "acme" / "calc")
+    remote.run("config", "uploadpack.allowAnySHA1InWant", "true")
+    remote.write("a.py", "x = 1\n")
+    base = remote.commit("base")
+    remote.run("checkout", "-q", "-b", "pr")
+    remote.write("a.py", "x = 2\n")
+    head = remote.commit("pull request head")
+    remote.run("update-ref", "refs/pull/7/head", head)
+    remote.run("checkout", "-q", "main")
+    remote.run("branch", "-q", "-D", "pr")  # the head is on no branch a clone gets
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text(
+        f'[url "file://{tmp_path / "remotes"}/"]\n\tinsteadOf = https://github.com/\n'
+    )
+    monkeypatch.setenv("HOME", str(home))
+    record = aacr_record("https://github.com/acme/calc/pull/7", base, head)
+    [case] = load_dataset(write(tmp_path / "p.json", json.dumps([record])))
+    repos = tmp_path / "repos"
+    with pytest.raises(Unavailable, match="pass --clone"):
+        Acquirer(repos=repos).diff_for(case)
+    text = Acquirer(repos=repos, clone=True).diff_for(case)
+    assert "-x = 1\n+x = 2\n" in text
+    assert (repos / "acme" / "calc" / ".git").is_dir()
+    missing = aacr_record("https://github.com/acme/none/pull/1", base, head)
+    [gone] = load_dataset(write(tmp_path / "q.json", json.dumps([missing])))
+    with pytest.raises(Unavailable) as caught:
+        Acquirer(repos=repos, clone=True).diff_for(gone)
+    assert str(caught.value).startswith("cannot clone https://github.com/acme/none: git clone")

@@ -63,7 +63,7 @@ class Acquirer:
             raise Unavailable(
                 f"no clone of {case.github_repo} at {path} (clone it there, or pass --clone)"
             )
-        url = f"https://github.com/{case.github_repo}.git"
+        url = f"https://github.com/{case.github_repo}"
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             _git(["clone", "--quiet", "--no-checkout", url, str(path)], None, CLONE_TIMEOUT)
