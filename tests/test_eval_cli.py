@@ -433,3 +433,28 @@ def test_set_passes_any_setting_through(endpoint_env: FakeOpenAI, tmp_path: Path
     [request] = endpoint_env.requests
     assert "Mind the loops." in (request.system or "") + (request.user or "")
     assert request.body["temperature"] == 0
+
+
+def test_help_takes_the_setting_flags_from_settings_minus_the_face_only_ones() -> None:
+    text = run_eval("--help").stdout
+    for flag in ("--provider", "--model", "--prompt-dir", "--language", "--no-cache", "--set"):
+        assert flag in text
+    for flag in ("--fail-on", "--on-error", "--max-comments", "--request-changes"):
+        assert flag not in text
+    assert "Cases reviewed at once" in text  # --concurrency counts cases here
+
+
+def test_instructions_from_a_file(endpoint_env: FakeOpenAI, tmp_path: Path) -> None:
+    endpoint_env.responder = planned_reviewer({})
+    rules = tmp_path / "rules.md"
+    rules.write_text("Never use eval().")
+    dataset = write_cases(tmp_path / "cases.jsonl", [calc_case()])
+    result = run_eval(
+        str(dataset), "--results", str(tmp_path / "r.jsonl"), "--instructions", f"@{rules}"
+    )
+    assert result.exit_code == 0, result.output
+    [request] = endpoint_env.requests
+    assert "Never use eval()." in (request.system or "") + (request.user or "")
+    missing = run_eval(str(dataset), "--instructions", f"@{tmp_path / 'nope.md'}")
+    assert missing.exit_code == 2
+    assert "cannot read instructions file" in missing.stderr

@@ -11,8 +11,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewbot.change import Change
+from reviewbot.diffparse import parse_diff
 from reviewbot.evaluate.dataset import Case
-from reviewbot.sources import decode
+from reviewbot.sources import SourceError, decode
 
 # Like the CLI's git source: the user's diff settings must not change what the model sees.
 _SAFE_CONFIG = [
@@ -28,7 +30,7 @@ _DIFF_ARGS += ["--src-prefix=a/", "--dst-prefix=b/"]
 CLONE_TIMEOUT = 1800.0
 
 
-class Unavailable(Exception):
+class Unavailable(SourceError):
     """The case's diff cannot be had; the message is the reason it is skipped."""
 
 
@@ -114,3 +116,14 @@ def _git(args: list[str], cwd: Path | None, timeout: float | None = None) -> byt
         lines = decode(done.stderr).strip().splitlines()
         raise Unavailable(f"git {args[0]} failed: {lines[0] if lines else 'unknown error'}")
     return done.stdout
+
+
+@dataclass(frozen=True)
+class CaseDiff:
+    """A case as a DiffSource: the change the review pipeline gets."""
+
+    case: Case
+    acquirer: Acquirer
+
+    def read(self) -> Change:
+        return Change(parse_diff(self.acquirer.diff_for(self.case)))

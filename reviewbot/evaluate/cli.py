@@ -3,36 +3,53 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
 from reviewbot import __version__
 from reviewbot.config import ConfigError, Settings, load_settings
+from reviewbot.errors import EXIT_INTERRUPTED, UnusableEndpoint, error_handler
 from reviewbot.evaluate.acquire import Acquirer
 from reviewbot.evaluate.dataset import Case, DatasetError, load_dataset
 from reviewbot.evaluate.report import REPORT_FORMATS, render, render_json
 from reviewbot.evaluate.runner import Configuration, Evaluation, RunStopped, plan_only
-from reviewbot.evaluate.store import ResultStore, StoreError
-from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_OK, EXIT_USAGE
-from reviewbot.prompts import PromptError
+from reviewbot.evaluate.store import ResultStore
+from reviewbot.exitcodes import EXIT_OK
 from reviewbot.redact import redact
+from reviewbot.settingflags import SettingFlags, overrides, setting_options_without
 
 PROG = "reviewbot-eval"
+# Settings whose flag this command leaves out: --concurrency here counts cases (a review's
+# own request concurrency is `--set concurrency=N`), and exit gates and GitHub posting have
+# no meaning for an evaluation.
+NOT_HERE = ("concurrency", "fail_on", "on_error", "max_comments", "request_changes", "max_diff_mb")
 # `--compare` shorthands: a name and the settings it sets.
 SHORTHANDS: dict[str, dict[str, Any]] = {"verify": {"verify": True}, "no-verify": {"verify": False}}
 
 
 def say(message: str) -> None:
+    """One line on stderr, secrets masked."""
     click.echo(f"{PROG}: {redact(message)}", err=True)
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> None:
-    say(message)
-    sys.exit(code)
+def _instructions(value: str | None) -> str | None:
+    """--instructions text, or @FILE's content."""
+    if value and value.startswith("@"):
+        try:
+            return Path(value[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read instructions file {value[1:]}: {exc.strerror}"
+            ) from None
+    return value
+
+
+def settings_overrides(flags: dict[str, Any]) -> dict[str, Any]:
+    flags["instructions"] = _instructions(flags.get("instructions"))
+    return overrides(cast(SettingFlags, flags))
 
 
 def _set_value(text: str) -> Any:
@@ -128,7 +145,7 @@ def _write(text: str, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
+        raise ConfigError(f"cannot write {output}: {exc.strerror}") from None
 
 
 def _select(cases: list[Case], only: tuple[str, ...], limit: int | None) -> list[Case]:
@@ -182,31 +199,7 @@ def _select(cases: list[Case], only: tuple[str, ...], limit: int | None) -> list
     "--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True
 )
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
-@click.option(
-    "--provider", help="Preset: openai, deepseek, qwen, ollama, ... (as for `reviewbot`)."
-)
-@click.option("--base-url", help="OpenAI-compatible base URL.")
-@click.option("--api-key", help="API key (prefer the env var).")
-@click.option("--model", help="Model name.")
-@click.option("--language", help="Review language: en, zh, ja, ...")
-@click.option("--instructions", help="Project rules for the reviewer.")
-@click.option("--prompt-dir", type=click.Path(path_type=Path), help="Prompt template directory.")
-@click.option("--max-chunk-tokens", type=int, help="Diff tokens per request.")
-@click.option("--max-answer-tokens", type=int, help="max_tokens for each answer.")
-@click.option("--temperature", type=float, help="Sampling temperature.")
-@click.option("--top-p", type=float, help="Nucleus sampling top_p.")
-@click.option("--seed", type=int, help="Sampling seed.")
-@click.option("--stream/--no-stream", default=None, help="Stream answers.")
-@click.option(
-    "--response-format", type=click.Choice(["auto", "json_schema", "json_object", "none"])
-)
-@click.option("--max-reasks", type=int, help="Re-asks after an invalid answer.")
-@click.option("--max-retries", type=int, help="Retries of 429/5xx/timeouts.")
-@click.option("--request-timeout", type=float, help="Seconds per request.")
-@click.option("--price-input", type=float, help="Price per million input tokens.")
-@click.option("--price-output", type=float, help="Price per million output tokens.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the review cache.")
-@click.option("--cache-dir", type=click.Path(path_type=Path), help="Cache directory.")
+@setting_options_without(*NOT_HERE)
 @click.option(
     "--config",
     "config_file",
@@ -235,7 +228,6 @@ def command(
     dry_run: bool,
     fmt: str,
     output: Path | None,
-    no_cache: bool,
     config_file: Path | None,
     sets: tuple[str, ...],
     **flags: Any,
@@ -247,68 +239,58 @@ def command(
       reviewbot-eval positive_samples.json --repos clones/ --dry-run
       reviewbot-eval cases.jsonl --compare verify,no-verify --format markdown
     """
-    if no_cache:
-        flags["cache"] = False
-    try:
-        flags.update(parse_sets(sets))
-        configs = configurations(flags, config_file, compare)
+    with error_handler(say):
+        given = settings_overrides(flags)
+        given.update(parse_sets(sets))
+        configs = configurations(given, config_file, compare)
         cases = _select(load_dataset(dataset), only, limit)
-    except (ConfigError, DatasetError) as exc:
-        fail(str(exc))
-        return
-    acquirer = Acquirer(repos=repos, clone=clone)
-    if dry_run:
-        try:
+        acquirer = Acquirer(repos=repos, clone=clone)
+        if dry_run:
             plan = plan_only(configs, cases, acquirer)
-        except (ConfigError, PromptError) as exc:
-            fail(str(exc))
-            return
-        _write(render_json(plan) if fmt == "json" else _dry_run_text(plan), output)
-        sys.exit(EXIT_OK)
-    store_path = results or Path(f"reviewbot-eval-{dataset.stem}.jsonl")
-    progress, update = _progress(sys.stderr.isatty() and output is None and fmt == "table")
-    evaluation = Evaluation(
-        cases,
-        configs,
-        ResultStore(store_path),
-        acquirer,
-        tolerance=tolerance,
-        judge_model=judge_model,
-        concurrency=concurrency,
-        on_progress=update,
-    )
+            _write(render_json(plan) if fmt == "json" else _dry_run_text(plan), output)
+            sys.exit(EXIT_OK)
+        store_path = results or Path(f"reviewbot-eval-{dataset.stem}.jsonl")
+        runs = _evaluate(
+            Evaluation(
+                cases,
+                configs,
+                ResultStore(store_path),
+                acquirer,
+                tolerance=tolerance,
+                judge_model=judge_model,
+                concurrency=concurrency,
+            ),
+            show_progress=sys.stderr.isatty() and output is None and fmt == "table",
+        )
+        head = {"dataset": str(dataset), "tolerance": tolerance, "judge_model": judge_model}
+        report = {**head, "runs": runs} if compare else {**head, **runs["default"]}
+        color = output is None and sys.stdout.isatty()
+        _write(render(report, fmt, color=color), output)
+        say(f"results: {store_path}")
+
+
+def _evaluate(evaluation: Evaluation, *, show_progress: bool) -> dict[str, Any]:
+    store_path = evaluation.store.path
+    progress, evaluation.on_progress = _progress(show_progress)
     try:
         if progress is not None:
             progress.start()
-        runs = evaluation.run()
-    except (ConfigError, PromptError, StoreError) as exc:
-        fail(str(exc))
-        return
-    except RunStopped as exc:
-        fail(f"endpoint unusable: {exc} (finished cases are kept in {store_path})", EXIT_ENDPOINT)
-        return
+        return evaluation.run()
+    except UnusableEndpoint as exc:
+        raise RunStopped(
+            f"endpoint unusable: {exc} (finished cases are kept in {store_path}; re-run to resume)"
+        ) from None
     except KeyboardInterrupt:
-        fail(f"interrupted; finished cases are kept in {store_path}: re-run to resume", 130)
-        return
+        say(f"interrupted; finished cases are kept in {store_path}: re-run to resume")
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         if progress is not None:
             progress.stop()
-    head = {"dataset": str(dataset), "tolerance": tolerance, "judge_model": judge_model}
-    report = {**head, "runs": runs} if compare else {**head, **runs["default"]}
-    color = output is None and sys.stdout.isatty()
-    _write(render(report, fmt, color=color), output)
-    say(f"results: {store_path}")
 
 
 def main() -> None:
     try:
-        command(standalone_mode=True)
+        with error_handler(say):
+            command(standalone_mode=True)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
-    except Exception as exc:
-        if os.environ.get("REVIEWBOT_DEBUG"):
-            raise
-        fail(
-            f"internal error: {exc.__class__.__name__}: {exc} "
-            "(set REVIEWBOT_DEBUG=1 for the traceback)",
-        )

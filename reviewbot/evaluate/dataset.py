@@ -9,8 +9,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from reviewbot.errors import UserError
 
-class DatasetError(ValueError):
+
+class DatasetError(UserError):
     """The dataset cannot be read; the message is one line for the user."""
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from reviewbot.chat import RequestFailed
 from reviewbot.evaluate.dataset import Label
 from reviewbot.findings import Finding
-from reviewbot.llm import Endpoint, ModelClient, RequestFailed, Sampling
+from reviewbot.llm import Endpoint, ModelClient
+from reviewbot.requestargs import Sampling
 
 SYSTEM = (
     "You compare two code review comments made on the same lines of a pull request. "
@@ -81,6 +83,7 @@ class Judge:
         self.client = ModelClient(
             replace(endpoint, model=model, first_mode="none"),
             Sampling(temperature=0.0, top_p=None, max_answer_tokens=None, seed=None),
+            stream=False,
             max_retries=max_retries,
             request_timeout=request_timeout,
         )

@@ -17,18 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewbot.app import plan_review, resolve_endpoint, run_review
-from reviewbot.config import ConfigError, Settings
-from reviewbot.diffmodel import Diff
-from reviewbot.diffparse import DiffParseError, parse_diff
-from reviewbot.evaluate.acquire import Acquirer, Unavailable
+from reviewbot.change import Change
+from reviewbot.config import Settings
+from reviewbot.diffparse import DiffParseError
+from reviewbot.errors import UnusableEndpoint, UserError
+from reviewbot.evaluate.acquire import Acquirer, CaseDiff
 from reviewbot.evaluate.dataset import Case, language_of
 from reviewbot.evaluate.judge import Judge
 from reviewbot.evaluate.metrics import UNKNOWN, summarize
 from reviewbot.evaluate.scoring import ask_judge, score
 from reviewbot.evaluate.store import CaseRecord, ResultStore
 from reviewbot.findings import ReviewResult
-from reviewbot.llm import Endpoint, EndpointError
-from reviewbot.prompts import PromptError
+from reviewbot.llm import Endpoint
+from reviewbot.sources import SourceError
 
 Progress = Callable[[int, int], None]
 
@@ -56,8 +57,8 @@ _NOT_CONTENT = {
 TYPICAL_ANSWER_TOKENS = 600
 
 
-class RunStopped(Exception):
-    """The endpoint cannot be used; the message is the reason (secrets redacted upstream)."""
+class RunStopped(UnusableEndpoint):
+    """A review stopped on an endpoint error no case can survive (bad key, unknown model)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Configuration:
 @dataclass
 class _Ready:
     case: Case
-    diff: Diff
+    change: Change
     language: str
     changed_lines: int
 
@@ -120,15 +121,16 @@ def _in_parallel(
 def prepare_case(case: Case, acquirer: Acquirer) -> _Ready | str:
     """The case's diff, parsed, with its language and size; or why it is skipped."""
     try:
-        diff = parse_diff(acquirer.diff_for(case))
-    except Unavailable as exc:
-        return str(exc)
+        change = CaseDiff(case, acquirer).read()
     except DiffParseError as exc:
         return f"the diff does not parse: {exc}"
+    except SourceError as exc:  # no clone, no commit, git failed
+        return str(exc)
+    diff = change.diff
     if not diff.files:
         return "the diff is empty"
     language = case.language or language_of([f.path for f in diff.files]) or UNKNOWN
-    return _Ready(case, diff, language, case.changed_lines or diff.changed_count)
+    return _Ready(case, change, language, case.changed_lines or diff.changed_count)
 
 
 def fingerprint(settings: Settings, endpoint: Endpoint) -> str:
@@ -138,11 +140,10 @@ def fingerprint(settings: Settings, endpoint: Endpoint) -> str:
     return digest.hexdigest()[:16]
 
 
-def review_diff(settings: Settings, diff: Diff) -> tuple[ReviewResult, str | None]:
-    """The pipeline, exactly as the `reviewbot` command runs it: the result, and the fatal
-    endpoint error that stopped it, if one did."""
-    plan = plan_review(settings, diff)
-    return run_review(plan, settings)
+def review_change(settings: Settings, change: Change) -> ReviewResult:
+    """The pipeline, exactly as the `reviewbot` command runs it (`result.fatal` holds the
+    endpoint error that stopped it, if one did)."""
+    return run_review(plan_review(settings, change), settings)
 
 
 def _incomplete(result: ReviewResult) -> str | None:
@@ -204,7 +205,7 @@ class Evaluation:
                     tasks.append((run, case))  # judge what an earlier run stored
         judges = self._judges(runs)
         stop = threading.Event()
-        fatal: list[str] = []
+        errors: list[UserError] = []
         done = [0]
         lock = threading.Lock()
 
@@ -220,9 +221,9 @@ class Evaluation:
                 judge = judges.get(run.key)
                 if judge is not None and ask_judge(record, case, self.tolerance, judge):
                     self.store.append(record)
-            except (RunStopped, EndpointError) as exc:
+            except UserError as exc:  # the endpoint, the prompts or the settings: stop the run
                 with lock:
-                    fatal.append(str(exc))
+                    errors.append(exc)
                 stop.set()
             finally:
                 with lock:
@@ -237,8 +238,8 @@ class Evaluation:
         finally:
             for judge in judges.values():
                 judge.close()
-        if fatal:
-            raise RunStopped(fatal[0])
+        if errors:
+            raise errors[0]
         return self._report(runs, records)
 
     def _judges(self, runs: list[_Run]) -> dict[str, Judge]:
@@ -255,12 +256,9 @@ class Evaluation:
         }
 
     def _review(self, run: _Run, ready: _Ready) -> CaseRecord:
-        try:
-            result, fatal = review_diff(run.config.settings, ready.diff)
-        except (ConfigError, PromptError) as exc:
-            raise RunStopped(str(exc)) from None
-        if fatal is not None:
-            raise RunStopped(fatal)
+        result = review_change(run.config.settings, ready.change)
+        if result.fatal is not None:
+            raise RunStopped(result.fatal)
         return CaseRecord(
             run=run.key,
             case=ready.case.id,
@@ -307,7 +305,7 @@ def plan_only(
         cost: float | None = None
         model = ""
         for item in ready:
-            plan = plan_review(config.settings, item.diff, need_key=False)
+            plan = plan_review(config.settings, item.change, need_key=False)
             model = plan.endpoint.model
             counts = plan.prompt_tokens()
             chunks += len(counts)

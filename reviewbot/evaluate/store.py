@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
+from reviewbot.errors import UserError
 from reviewbot.findings import Finding, Stats
 
 
@@ -31,7 +32,7 @@ class CaseRecord(BaseModel):
     verdicts: dict[str, bool] = Field(default_factory=dict)
 
 
-class StoreError(ValueError):
+class StoreError(UserError):
     """The results file cannot be used; the message is one line for the user."""
 
 
