@@ -18,11 +18,16 @@ from fake_openai import FakeOpenAI, RecordedRequest, Reply
 from gitrepo import GIT, GitRepo
 from test_eval_dataset import aacr_record
 
+from reviewbot.config import Settings
 from reviewbot.evaluate.cli import command
 from reviewbot.evaluate.dataset import Case, load_dataset
 
 SHIPPED = Path(__file__).parent / "data" / "eval" / "cases.jsonl"
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")
+HAS_VERIFY = "verify" in Settings.model_fields
+# The self-check (issue 10) adds requests of its own; the exact request counts below are of
+# reviews alone.
+NO_VERIFY = ["--no-verify"] if HAS_VERIFY else []
 
 # One pull request with four seeded defects (lines 3, 6, 9 and 12 of calc.py).
 CALC = [
@@ -85,7 +90,7 @@ def write_cases(path: Path, cases: list[dict[str, Any]]) -> Path:
 
 
 def run_eval(*args: str) -> Result:
-    return CliRunner().invoke(command, list(args), catch_exceptions=False)
+    return CliRunner().invoke(command, [*args, *NO_VERIFY], catch_exceptions=False)
 
 
 def report_of(result: Result) -> dict[str, Any]:
@@ -273,6 +278,7 @@ def test_resume_after_an_interrupted_run(endpoint_env: FakeOpenAI, tmp_path: Pat
             "1",
             "--format",
             "json",
+            *NO_VERIFY,
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -458,3 +464,23 @@ def test_instructions_from_a_file(endpoint_env: FakeOpenAI, tmp_path: Path) -> N
     missing = run_eval(str(dataset), "--instructions", f"@{tmp_path / 'nope.md'}")
     assert missing.exit_code == 2
     assert "cannot read instructions file" in missing.stderr
+
+
+@pytest.mark.skipif(not HAS_VERIFY, reason="this reviewbot has no self-check (issue 10)")
+def test_compare_verify_against_no_verify(endpoint_env: FakeOpenAI, tmp_path: Path) -> None:
+    endpoint_env.responder = planned_reviewer({"calc.py": [3, 6, 1, 14]})
+    # The self-check drops the two findings no label is near.
+    endpoint_env.verdicts = {  # type: ignore[attr-defined]
+        "flagged calc.py:1": {"keep": False, "reason": "not a problem"},
+        "flagged calc.py:14": {"keep": False, "reason": "not a problem"},
+    }
+    dataset = write_cases(tmp_path / "cases.jsonl", [calc_case()])
+    args = [str(dataset), "--results", str(tmp_path / "r.jsonl"), "--compare", "verify,no-verify"]
+    result = CliRunner().invoke(command, [*args, "--format", "json"], catch_exceptions=False)
+    runs = report_of(result)["runs"]
+    assert runs["verify"]["overall"]["precision"] == 1.0
+    assert runs["no-verify"]["overall"]["precision"] == pytest.approx(2 / 4)
+    assert runs["verify"]["overall"]["recall"] == runs["no-verify"]["overall"]["recall"] == 0.5
+    table = CliRunner().invoke(command, args, catch_exceptions=False)
+    header = next(line for line in table.stdout.splitlines() if "no-verify" in line)
+    assert header.index("verify") < header.index("no-verify")
