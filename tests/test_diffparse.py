@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from gitrepo import GitRepo
+from shared_dir import SHARED_DIFFS
 
 from reviewbot.diffmodel import Diff, FileDiff, FileStatus, Hunk, LineKind
 from reviewbot.diffparse import DiffParseError, file_as_diff, parse_diff, unquote_git_path
 
-SHARED_DIFFS = Path(__file__).resolve().parents[2] / "shared" / "diffs"
 shared = pytest.mark.skipif(not SHARED_DIFFS.is_dir(), reason="../shared/diffs is not here")
 needs_diff = pytest.mark.skipif(shutil.which("diff") is None, reason="no `diff` program")
 
