@@ -28,6 +28,7 @@ _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _BINARY = re.compile(r"Binary files (.+) and (.+) differ$")
 _PLACEHOLDER = "diff --git a/f b/f\n"
+_BATCH = 20_000  # diff lines per unidiff call
 # The lines git may write between `diff --git` and `---`/the first hunk.
 _EXTENDED = (
     "old mode ",
@@ -127,6 +128,7 @@ class _Block:
     binary: bool = False
     in_header: bool = False
     hunks: int = 0
+    feed_at: int = 0  # where its placeholder line is in the reader's feed
 
     def extended_header(self, line: str) -> bool:
         """Take one line of git's extended header; False if it is not one."""
@@ -198,6 +200,7 @@ class _Reader:
                 if block is None:
                     raise DiffParseError(f"line {i}: a hunk without a file header before it")
                 if not block.hunks:
+                    block.feed_at = len(feed)
                     feed.append(_PLACEHOLDER)
                 block.hunks += 1
                 block.in_header = False
@@ -449,20 +452,37 @@ def read_files(lines: list[str], crlf: bool) -> list[FileDiff]:
     """The files of a diff's lines (each ending in "\\n"); `crlf`: some may end in "\\r\\n"."""
     reader = _Reader(lines)
     reader.read()
-    try:
-        patches = PatchSet(reader.feed)
-    except UnidiffParseError as exc:  # the hunks were checked above: not expected
-        raise DiffParseError(f"unidiff: {str(exc).strip()[:100]}") from None
-    if len(patches) != sum(1 for block in reader.blocks if block.hunks):
-        raise DiffParseError("unidiff read a different number of files than the headers name")
-    patched = iter(patches)
+    hunked = [block for block in reader.blocks if block.hunks]
+    hunks: dict[int, list[Hunk]] = {}
+    # unidiff gets the files a batch at a time: its objects for one batch are all that live
+    # next to the model (it makes several per diff line, the model one).
+    start = 0
+    while start < len(hunked):
+        stop = start + 1
+        while stop < len(hunked) and hunked[stop].feed_at - hunked[start].feed_at < _BATCH:
+            stop += 1
+        end = hunked[stop].feed_at if stop < len(hunked) else len(reader.feed)
+        patches = _patch_set(reader.feed[hunked[start].feed_at : end])
+        if len(patches) != stop - start:
+            raise DiffParseError("unidiff read a different number of files than the headers name")
+        for block, patched in zip(hunked[start:stop], patches, strict=True):
+            hunks[id(block)] = _hunks(patched, crlf)
+        del patches
+        start = stop
     files = []
     for block in reader.blocks:
-        hunks = _hunks(next(patched), crlf) if block.hunks else []
+        file_hunks = hunks.get(id(block), [])
         if block.git_rest is None:
-            files.append(_plain_file(block, hunks))
+            files.append(_plain_file(block, file_hunks))
         else:
             file = reader.git_file(block)
-            file.hunks = hunks
+            file.hunks = file_hunks
             files.append(file)
     return files
+
+
+def _patch_set(feed: list[str]) -> PatchSet:
+    try:
+        return PatchSet(feed)
+    except UnidiffParseError as exc:  # the hunks were checked by the reader: not expected
+        raise DiffParseError(f"unidiff: {str(exc).strip()[:100]}") from None
