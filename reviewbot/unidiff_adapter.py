@@ -271,9 +271,11 @@ class _Reader:
                 new_left -= 1
             elif tag != "\\":
                 raise self._hunk_error(i, old_left, new_left)
+        self.feed.extend(lines[start:i])
+        # A `\ No newline at end of file` after the hunk is not fed: unidiff knows only that
+        # wording of it, and the model has no use for it.
         while i < end and lines[i].startswith("\\"):
             i += 1
-        self.feed.extend(lines[start:i])
         return i
 
     def _hunk_error(self, i: int, old_left: int, new_left: int) -> DiffParseError:
