@@ -201,6 +201,8 @@ def change(tmp_path_factory: pytest.TempPathFactory) -> tuple[GitRepo, str, str]
     repo.write("blob.bin", b"\x00\x01" * 50)
     repo.write("hdr.txt", "-- a/x\nkeep\n--- b\n")
     repo.write("noeol.txt", "a\nb")
+    repo.write("mode b/x y.sh", "echo\n")
+    repo.write("pure rename.txt", numbered(10, "p"))
     base = repo.commit("base")
 
     for i, name in enumerate(ODD_NAMES):
@@ -224,6 +226,10 @@ def change(tmp_path_factory: pytest.TempPathFactory) -> tuple[GitRepo, str, str]
     repo.write("hdr.txt", "++ b/x\nkeep\n+++ c\n")
     repo.write("noeol.txt", "a\nc")
     repo.write("brand new.txt", numbered(3, "n"))
+    # header-only blocks: the path is only on the `diff --git` line (or rename lines)
+    repo.chmod("mode b/x y.sh", 0o755)
+    repo.write("empty b/new file.txt", "")
+    repo.move("pure rename.txt", "renamed b/pure rename.txt")
     head = repo.commit("head")
     return repo, base, head
 
@@ -313,7 +319,8 @@ def test_generated_change_reads_as_git_does(
     assert checked == sum(f.added_count for f in diff.files) > 50
 
     by_status = {(f.path, f.status) for f in diff.files}
-    for name in [*ODD_NAMES, "empty-then-text.py", "top.txt", "emptied.txt", "hdr.txt"]:
+    names = [*ODD_NAMES, "empty-then-text.py", "top.txt", "emptied.txt", "hdr.txt", "mode b/x y.sh"]
+    for name in names:
         assert (name, FileStatus.MODIFIED) in by_status, name  # never added or deleted
     for name in ("file-to-link", "link-to-file"):
         blocks = [f for f in diff.files if f.path == name]
