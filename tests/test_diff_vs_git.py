@@ -280,6 +280,9 @@ def git_raw(repo: GitRepo, base: str, head: str, options: tuple[str, ...]) -> li
     return out
 
 
+CONTENTS: dict[tuple[str, str], list[str]] = {}  # (commit, path) -> lines, across renderings
+
+
 def split_lines(content: str) -> list[str]:
     lines = content.split("\n")
     if lines[-1] == "":
@@ -299,12 +302,10 @@ def test_generated_change_reads_as_git_does(
     truth = git_raw(repo, base, head, options)
     assert [reading(f) for f in diff.files] == truth
 
-    contents: dict[tuple[str, str], list[str]] = {}
-
     def lines_of(rev: str, path: str) -> list[str]:
-        if (rev, path) not in contents:
-            contents[rev, path] = split_lines(repo.run("show", f"{rev}:{path}"))
-        return contents[rev, path]
+        if (rev, path) not in CONTENTS:
+            CONTENTS[rev, path] = split_lines(repo.run("show", f"{rev}:{path}"))
+        return CONTENTS[rev, path]
 
     checked = 0
     for file in diff.files:
