@@ -20,6 +20,7 @@ from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchedFile, PatchSet
 
 from reviewbot.diffmodel import DiffLine, FileDiff, FileStatus, Hunk, LineKind
+from reviewbot.errors import UserError
 
 DEV_NULL = "/dev/null"
 _PREFIX = re.compile(r"^[abciow12]/")
@@ -48,7 +49,7 @@ _EXTENDED = (
 _KINDS = {"+": LineKind.ADDED, "-": LineKind.REMOVED, " ": LineKind.CONTEXT}
 
 
-class DiffParseError(ValueError):
+class DiffParseError(UserError):
     """The input is not a unified diff we can trust."""
 
 
