@@ -359,7 +359,7 @@ class _Reader:
         if known:
             path = known[0][0]
         else:
-            # Every prefix pair git writes has halves of equal length: prefer the middle split.
+            # git's own prefix pairs (a/ b/, mnemonic, none) are of equal length: prefer them.
             middle = [r for r in readings if len(r[1]) == len(r[2])]
             path, p1, p2 = max(middle or readings, key=lambda r: len(r[0]))
             self.prefixes = (p1, p2)
