@@ -87,10 +87,12 @@ class MoneyBudget:
             self._reserved += amount
             return amount
 
-    def settle(self, held: float, prompt_tokens: int, completion_tokens: int) -> None:
+    def settle(
+        self, held: float, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0
+    ) -> None:
         with self._lock:
             self._reserved -= held
-            self._spent += self.price.cost(prompt_tokens, completion_tokens)
+            self._spent += self.price.cost(prompt_tokens, completion_tokens, cached_tokens)
 
 
 class Deadline:

@@ -24,6 +24,7 @@ class ChunkOutcome:
     reasks: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, served from the provider's prompt cache
 
     def fill(self, answer: ModelAnswer) -> None:
         """Take the answer's issues, anchored to the chunk's lines and redacted, and score."""
@@ -63,6 +64,7 @@ def merge(
         stats.reasks += outcome.reasks
         stats.prompt_tokens += outcome.prompt_tokens
         stats.completion_tokens += outcome.completion_tokens
+        stats.cached_prompt_tokens += outcome.cached_tokens
         if outcome.failure is not None:
             failed.append(
                 FailedChunk(
@@ -84,7 +86,8 @@ def merge(
     stats.failed_chunks = len(failed)
     stats.skipped_lines = sum(s.changed_lines for s in skipped)
     if price is not None:
-        stats.estimated_cost = round(price.cost(stats.prompt_tokens, stats.completion_tokens), 6)
+        cost = price.cost(stats.prompt_tokens, stats.completion_tokens, stats.cached_prompt_tokens)
+        stats.estimated_cost = round(cost, 6)
         stats.currency = price.currency
     score = int(weighted / weight + 0.5) if weight else None
     return ReviewResult(

@@ -141,6 +141,7 @@ class Reviewer:
                     reply.prompt_tokens = sum(self.counter.count(m["content"]) for m in messages)
                     reply.completion_tokens = self.counter.count(reply.content or "")
                 outcome.prompt_tokens += reply.prompt_tokens
+                outcome.cached_tokens += reply.cached_tokens
                 outcome.completion_tokens += reply.completion_tokens
                 used = reply.prompt_tokens + reply.completion_tokens
             self.budget.settle(estimate, used)
@@ -149,6 +150,7 @@ class Reviewer:
                     held,
                     reply.prompt_tokens if reply else 0,
                     reply.completion_tokens if reply else 0,
+                    reply.cached_tokens if reply else 0,
                 )
         return reply
 

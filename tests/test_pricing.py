@@ -165,3 +165,61 @@ def test_money_budget_is_safe_across_threads() -> None:
         t.join()
     assert len(allowed) == 100
     assert budget.spent == pytest.approx(1.0)
+
+
+def test_cache_hits_reported_by_the_provider_are_read_from_usage() -> None:
+    from openai.types.chat import ChatCompletion
+
+    from reviewbot.replies import read_completion
+
+    def completion(usage: dict[str, object]) -> ChatCompletion:
+        return ChatCompletion.model_validate(
+            {
+                "id": "x",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "m",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": "{}"},
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": 1000,
+                    "completion_tokens": 10,
+                    "total_tokens": 1010,
+                    **usage,
+                },
+            }
+        )
+
+    openai_style = {"prompt_tokens_details": {"cached_tokens": 768}}
+    deepseek_style = {"prompt_cache_hit_tokens": 640, "prompt_cache_miss_tokens": 360}
+    assert read_completion(completion(openai_style)).cached_tokens == 768
+    assert read_completion(completion(deepseek_style)).cached_tokens == 640
+    assert read_completion(completion({})).cached_tokens == 0
+
+
+def test_the_estimate_prices_cache_hits_at_the_cache_hit_rate() -> None:
+    from fake_chat import ScriptedChat
+    from test_engine import content, plan_for, settings
+
+    from reviewbot.app import run_review
+    from reviewbot.chat import ModelReply
+
+    s = settings(provider="deepseek", model="deepseek-chat")
+    plan = plan_for(s)
+    assert plan.prices == table_price("deepseek", "deepseek-chat")
+    answers = [ModelReply(content(8), None, "stop", 1000, 100, True, 800) for _ in range(3)]
+    result = run_review(plan, s, chat=ScriptedChat(list(answers)))
+    stats = result.stats
+    assert (stats.prompt_tokens, stats.cached_prompt_tokens, stats.completion_tokens) == (
+        3000,
+        2400,
+        300,
+    )
+    # 600 fresh tokens at ¥2, 2,400 cache hits at ¥0.2, 300 answer tokens at ¥3 per million
+    assert stats.estimated_cost == pytest.approx((600 * 2 + 2400 * 0.2 + 300 * 3) / 1e6)
+    assert stats.currency == "CNY"
