@@ -27,7 +27,8 @@ class Leases:
         self.ttl = ttl
 
     def _try(self, name: str) -> Lock | None:
-        lock = self.client.lock(name, timeout=self.ttl, blocking=False)
+        # Not thread-local: the renewal thread must see the token the job's thread took.
+        lock = self.client.lock(name, timeout=self.ttl, blocking=False, thread_local=False)
         return lock if lock.acquire(blocking=False) else None
 
     def pull_lock(self, repo: str, number: int) -> Lock | None:
