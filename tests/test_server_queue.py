@@ -96,39 +96,48 @@ def test_two_quick_pushes_get_one_review_of_the_newer_head(
         assert len(models_asked) == 1 and "second" in models_asked[0]
 
 
-def test_failing_job_goes_to_the_dead_letter_queue(
+def test_failing_jobs_go_to_the_dead_letter_queue(
     redis_server: RedisServer, tmp_path, model: FakeOpenAI
 ) -> None:
-    repo = "acme/lost"
-    # Installation 5 is in the webhook, but the App has no such installation: every attempt
-    # to get a token fails.
-    with app_world(redis_server, tmp_path, {9: ["acme/other"]}, model=model, db=4) as world:
-        world.installations[5] = [repo]
-        world.github.add_pull(repo, 1, change("doomed"))
-        world.start_worker(threads=1)
+    lost, misconfigured = "acme/lost", "acme/other"
+    with app_world(redis_server, tmp_path, {9: [misconfigured]}, model=model, db=4) as world:
+        # Installation 5 is named in the webhook, but the App has no such installation: every
+        # attempt to get a token fails, so the job is retried, then dead-lettered.
+        world.installations[5] = [lost]
+        world.github.add_pull(lost, 1, change("doomed"))
+        # A bad .reviewbot.toml cannot get better by retrying: dead-lettered at once.
+        world.github.add_pull(misconfigured, 2, change("typo"))
+        world.github.set_file(misconfigured, ".reviewbot.toml", 'colour = "blue"\n')
+        world.start_worker(threads=2)
         world.start_server()
-        assert world.deliver("pull_request", world.payload(repo, 1)).status == 202
-        wait_until(lambda: metric(world, "reviewbot_jobs_failed") == 1, 30, "dead letter", world)
-        assert metric(world, "reviewbot_job_attempts_failed_total") == 3  # REVIEWBOT_MAX_ATTEMPTS
+        assert world.deliver("pull_request", world.payload(lost, 1)).status == 202
+        assert world.deliver("pull_request", world.payload(misconfigured, 2)).status == 202
+        wait_until(lambda: metric(world, "reviewbot_jobs_failed") == 2, 30, "dead letters", world)
+        assert metric(world, "reviewbot_job_attempts_failed_total") == 3 + 1
         assert WORKER is not None
         done = subprocess.run(
-            [WORKER, "--failed"], env=world.env(), capture_output=True, text=True, timeout=60
-        )
-        assert done.returncode == 0, done.stderr
-        (line,) = done.stdout.splitlines()
-        assert f"{repo}#1" in line and "attempts=3" in line
-        assert "installation 5" in line and "not found" in line
-        assert "1 job(s) in the dead-letter queue" in done.stderr
-        as_json = subprocess.run(
             [WORKER, "--failed", "--json"],
             env=world.env(),
             capture_output=True,
             text=True,
             timeout=60,
         )
-        entry = json.loads(as_json.stdout)
-        assert entry["job"]["repo"] == repo and entry["attempts"] == 3
-        assert world.bot_reviews(repo, 1) == []
+        assert done.returncode == 0, done.stderr
+        entries = {e["job"]["repo"]: e for e in map(json.loads, done.stdout.splitlines())}
+        assert entries[lost]["attempts"] == 3  # REVIEWBOT_MAX_ATTEMPTS
+        assert "installation 5" in entries[lost]["error"] and "not found" in entries[lost]["error"]
+        assert entries[misconfigured]["attempts"] == 1
+        assert "unknown key 'colour'" in entries[misconfigured]["error"]
+        listing = subprocess.run(
+            [WORKER, "--failed"], env=world.env(), capture_output=True, text=True, timeout=60
+        )
+        lines = listing.stdout.splitlines()
+        assert len(lines) == 2 and any(
+            f"{lost}#1" in line and "attempts=3" in line for line in lines
+        )
+        assert "2 job(s) in the dead-letter queue" in listing.stderr
+        assert world.bot_reviews(lost, 1) == [] and world.bot_reviews(misconfigured, 2) == []
+        assert model.requests == []
 
 
 def test_installation_concurrency_limit(

@@ -16,6 +16,15 @@ from reviewbot.redact import register_secret
 REFRESH_MARGIN = timedelta(minutes=5)
 
 
+def _app_error(exc: GithubException, what: str) -> GitHubError:
+    if exc.status == 401:
+        return GitHubError(
+            f"{what}: GitHub refused the App's JWT: check REVIEWBOT_APP_ID and the App's "
+            "private key"
+        )
+    return GitHubError(explain(exc, what))
+
+
 class InstallationTokens:
     def __init__(self, app_id: str, private_key: str, api_url: str) -> None:
         self._integration = GithubIntegration(
@@ -35,9 +44,7 @@ class InstallationTokens:
         try:
             grant = self._integration.get_access_token(installation_id)
         except GithubException as exc:
-            raise GitHubError(
-                explain(exc, f"getting a token for installation {installation_id}")
-            ) from None
+            raise _app_error(exc, f"getting a token for installation {installation_id}") from None
         register_secret(grant.token)
         expires = grant.expires_at
         if expires.tzinfo is None:
@@ -52,4 +59,4 @@ class InstallationTokens:
         try:
             return int(self._integration.get_repo_installation(owner, name).id)
         except GithubException as exc:
-            raise GitHubError(explain(exc, f"finding the App installation of {repo}")) from None
+            raise _app_error(exc, f"finding the App installation of {repo}") from None

@@ -39,7 +39,7 @@ SERVER_ONLY = frozenset(
 def read_repo_config(gh: Github, repo: str, ref: str) -> str | None:
     """The text of `.reviewbot.toml` at `ref`, or None when there is none."""
     try:
-        content = gh.get_repo(repo, lazy=True).get_contents(CONFIG_FILE, ref=ref)
+        content = gh.get_repo(repo).get_contents(CONFIG_FILE, ref=ref)
     except GithubException as exc:
         if exc.status == 404:
             return None
