@@ -98,3 +98,27 @@ def test_repo_settings_come_from_the_base_branch_under_server_only_keys(
         repo_settings('colour = "blue"\n', "acme/api@main")
     with pytest.raises(ConfigError, match="not valid TOML"):
         repo_settings("language = \n", "acme/api@main")
+
+
+def test_compose_file_runs_the_console_scripts_with_known_settings() -> None:
+    import tomllib
+    from pathlib import Path
+
+    import yaml
+
+    from reviewbot.config import Settings
+    from reviewbot.server.settings import ServerSettings
+
+    root = Path(__file__).parents[1]
+    compose = yaml.safe_load((root / "compose.yaml").read_text())
+    scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
+    services = compose["services"]
+    assert set(services) == {"redis", "server", "worker"}
+    assert services["server"]["command"][0] == "reviewbot-server" in scripts
+    assert services["worker"]["command"][0] == "reviewbot-worker" in scripts
+    assert "[server]" in services["server"]["build"]["dockerfile_inline"]
+    known = set(ServerSettings.model_fields) | set(Settings.model_fields)
+    for service in ("server", "worker"):
+        env = services[service]["environment"]
+        names = [n.removeprefix("REVIEWBOT_").lower() for n in env if n.startswith("REVIEWBOT_")]
+        assert names and set(names) <= known, set(names) - known
