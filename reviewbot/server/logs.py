@@ -11,7 +11,9 @@ from reviewbot.redact import redact
 
 
 def log(event: str, **fields: Any) -> None:
-    record = {"ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "event": event}
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+    record = {"ts": stamp, "event": event}
     record.update({k: v for k, v in fields.items() if v is not None})
     sys.stderr.write(redact(json.dumps(record, default=str)) + "\n")
     sys.stderr.flush()
