@@ -8,8 +8,9 @@ Everything is real except GitHub and the model: a redis-server on 127.0.0.1 (sta
 stopped here), `reviewbot-server` and `reviewbot-worker` as subprocesses, the fake GitHub with
 the App endpoints and the fake model (tests/) with a simulated latency per request. Each run
 sends every delivery signed, as fast as the server takes them, then waits until every pull
-request has its review. With `--kill` (default on) one worker of every multi-worker run is
-SIGKILLed once a third of the reviews are posted; its jobs must be taken over, not lost.
+request has its review. Then one more run (`--kill-run N` workers, default 2; 0 to skip) in
+which one worker is SIGKILLed once a third of the reviews are posted: its jobs must be taken
+over by the others, none lost and none reviewed twice.
 
 Figures: reviews posted, duplicates (a pull request with more than one review), lost (none),
 wall time from the first delivery to the last review, reviews per minute; then the queue
@@ -88,7 +89,7 @@ def installations_for(pulls: list[tuple[str, int]]) -> dict[int, list[str]]:
 
 
 def throughput(
-    redis: RedisServer, args: argparse.Namespace, workers: int, tmp: Path, db: int
+    redis: RedisServer, args: argparse.Namespace, workers: int, tmp: Path, db: int, kill: bool
 ) -> Run:
     pulls = pulls_for(args.deliveries, args.repos)
     model = FakeOpenAI(api_key=TEST_KEY, latency=linear_latency(args.latency, 0))
@@ -107,7 +108,7 @@ def throughput(
             return sum(1 for repo, n in pulls if world.bot_reviews(repo, n))
 
         killed = False
-        if args.kill and workers > 1:
+        if kill and workers > 1:
             wait_until(lambda: posted() >= len(pulls) // 3, 600, "a third", world)
             victim = procs[0]
             victim.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
@@ -159,7 +160,7 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,4", help="worker counts to run")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     parser.add_argument("--latency", type=float, default=0.5, help="model seconds per request")
-    parser.add_argument("--no-kill", dest="kill", action="store_false")
+    parser.add_argument("--kill-run", type=int, default=2, help="workers of the SIGKILL run")
     parser.add_argument("--overhead-jobs", type=int, default=20)
     args = parser.parse_args()
 
@@ -167,10 +168,13 @@ def main() -> int:
     runs: list[Run] = []
     try:
         with tempfile.TemporaryDirectory(prefix="reviewbot-bench-") as tmp:
-            for db, workers in enumerate(int(w) for w in args.workers.split(",")):
-                folder = Path(tmp) / f"w{workers}"
+            plan = [(int(w), False) for w in args.workers.split(",")]
+            if args.kill_run > 1:
+                plan.append((args.kill_run, True))
+            for db, (workers, kill) in enumerate(plan):
+                folder = Path(tmp) / f"run{db}"
                 folder.mkdir()
-                run = throughput(redis, args, workers, folder, db)
+                run = throughput(redis, args, workers, folder, db, kill)
                 runs.append(run)
                 print(
                     f"{run.workers} worker(s) x {run.threads} threads: {run.posted}/"

@@ -70,19 +70,23 @@ def test_load_with_a_worker_killed_mid_run(
         assert metric(world, "reviewbot_jobs_failed") == 0
 
 
-def test_two_quick_pushes_get_one_review_of_the_newer_head(
+def test_quick_pushes_and_the_installation_limit(
     redis_server: RedisServer, tmp_path, model: FakeOpenAI
 ) -> None:
-    repo = "acme/web"
-    with app_world(redis_server, tmp_path, {7: [repo]}, model=model, db=3) as world:
-        world.github.add_pull(repo, 3, change("first"), head_sha="a" * 40)
-        world.start_worker(threads=2)
+    web, mono = "acme/web", "big/mono"
+    with app_world(redis_server, tmp_path, {7: [web], 3: [mono]}, model=model, db=3) as world:
+        world.github.add_pull(web, 3, change("first"), head_sha="a" * 40)
+        for n in range(1, 6):
+            world.github.add_pull(mono, n, change(f"mono-{n}"))
+        world.start_worker(threads=4, REVIEWBOT_INSTALLATION_CONCURRENCY="1")
         world.start_server()
-        first = world.deliver("pull_request", world.payload(repo, 3))
-        world.github.push(repo, 3, change("second"), head_sha="b" * 40)
-        second = world.deliver("pull_request", world.payload(repo, 3, action="synchronize"))
+
+        # Two pushes in quick succession: one review, of the newer head.
+        first = world.deliver("pull_request", world.payload(web, 3))
+        world.github.push(web, 3, change("second"), head_sha="b" * 40)
+        second = world.deliver("pull_request", world.payload(web, 3, action="synchronize"))
         assert (first.status, second.status) == (202, 202)
-        wait_until(lambda: bool(world.bot_reviews(repo, 3)), 30, "the review", world)
+        wait_until(lambda: bool(world.bot_reviews(web, 3)), 30, "the review", world)
         wait_until(
             lambda: metric(world, "reviewbot_jobs_superseded_total") >= 1,
             10,
@@ -90,10 +94,21 @@ def test_two_quick_pushes_get_one_review_of_the_newer_head(
             world,
         )
         time.sleep(0.5)
-        (review,) = world.bot_reviews(repo, 3)
+        (review,) = world.bot_reviews(web, 3)
         assert review["commit_id"] == "b" * 40
         models_asked = [json.dumps(r.body) for r in model.requests]
         assert len(models_asked) == 1 and "second" in models_asked[0]
+
+        # Five PRs of one installation limited to one review at a time, on a 4-thread worker.
+        model.reset_log()
+        for n in range(1, 6):
+            assert world.deliver("pull_request", world.payload(mono, n)).status == 202
+        wait_until(
+            lambda: all(world.bot_reviews(mono, n) for n in range(1, 6)), 60, "reviews", world
+        )
+        spans = sorted((round(r.started, 2), round(r.finished, 2)) for r in model.requests)
+        assert len(spans) == 5 and model.max_concurrent == 1, spans
+        assert metric(world, "reviewbot_jobs_deferred_total") >= 1
 
 
 def test_failing_jobs_go_to_the_dead_letter_queue(
@@ -138,22 +153,3 @@ def test_failing_jobs_go_to_the_dead_letter_queue(
         assert "2 job(s) in the dead-letter queue" in listing.stderr
         assert world.bot_reviews(lost, 1) == [] and world.bot_reviews(misconfigured, 2) == []
         assert model.requests == []
-
-
-def test_installation_concurrency_limit(
-    redis_server: RedisServer, tmp_path, model: FakeOpenAI
-) -> None:
-    repo = "big/mono"
-    with app_world(redis_server, tmp_path, {3: [repo]}, model=model, db=5) as world:
-        for n in range(1, 6):
-            world.github.add_pull(repo, n, change(f"mono-{n}"))
-        world.start_worker(threads=4, REVIEWBOT_INSTALLATION_CONCURRENCY="1")
-        world.start_server()
-        for n in range(1, 6):
-            assert world.deliver("pull_request", world.payload(repo, n)).status == 202
-        wait_until(
-            lambda: all(world.bot_reviews(repo, n) for n in range(1, 6)), 60, "reviews", world
-        )
-        spans = sorted((round(r.started, 2), round(r.finished, 2)) for r in model.requests)
-        assert model.max_concurrent == 1, spans
-        assert metric(world, "reviewbot_jobs_deferred_total") >= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from typing import Any
@@ -17,3 +18,22 @@ def log(event: str, **fields: Any) -> None:
     record.update({k: v for k, v in fields.items() if v is not None})
     sys.stderr.write(redact(json.dumps(record, default=str)) + "\n")
     sys.stderr.flush()
+
+
+class JsonLines(logging.Handler):
+    """Library logs (Dramatiq's retries and failures) as the same JSON lines, one line each:
+    the exception's last line rather than its traceback."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = None
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            error = f"{exc.__class__.__name__}: {exc}"
+        log(record.name, level=record.levelname.lower(), message=record.getMessage(), error=error)
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    root = logging.getLogger()
+    root.handlers[:] = [JsonLines()]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("dramatiq").setLevel(level)

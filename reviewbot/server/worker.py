@@ -14,7 +14,7 @@ from reviewbot.app import resolve_endpoint
 from reviewbot.config import ConfigError
 from reviewbot.server.appauth import InstallationTokens
 from reviewbot.server.jobs import Queue
-from reviewbot.server.logs import log
+from reviewbot.server.logs import log, setup_logging
 from reviewbot.server.reposettings import repo_settings
 from reviewbot.server.review import JobRunner
 from reviewbot.server.settings import app_credentials, load_server_settings
@@ -32,6 +32,7 @@ def list_failed(queue: Queue, as_json: bool) -> None:
 
 
 def run_worker(queue: Queue, threads: int) -> None:
+    setup_logging()
     worker = Worker(queue.broker, worker_threads=threads, worker_timeout=1000)
     # Claim no more jobs than there are threads: a killed worker then strands few, and jobs
     # stay in Redis for other workers rather than in this one's memory.
