@@ -51,7 +51,7 @@ def test_installation_token_from_a_signed_jwt_is_cached(
     assert app_github.app is not None and len(app_github.app.issued) == 1
     assert tokens.installation_for(REPO) == 31
     # The token works for the installation's repository, as the App's bot.
-    gh = connect(first, app_github.api_url)
+    gh = connect(first, app_github.api_url, write_interval=0)
     assert gh.get_repo(REPO).full_name == REPO
     assert app_github.token_users[first] == "reviewbot[bot]"
 
@@ -84,9 +84,8 @@ def test_repo_settings_come_from_the_base_branch_under_server_only_keys(
         ref="main",
     )
     app_github.set_file(REPO, ".reviewbot.toml", 'language = "ja"\n', ref="feature")
-    gh = connect(
-        InstallationTokens(APP_ID, keys[0], app_github.api_url).token(31), app_github.api_url
-    )
+    token = InstallationTokens(APP_ID, keys[0], app_github.api_url).token(31)
+    gh = connect(token, app_github.api_url, write_interval=0)
     text = read_repo_config(gh, REPO, "main")
     settings, ignored = repo_settings(text, "acme/api@main")
     assert (settings.language, settings.fail_on) == ("de", "high")

@@ -32,6 +32,7 @@ SERVER_ONLY = frozenset(
         "token_encoding",
         "request_timeout",
         "concurrency",
+        "github_write_interval",
     }
 )
 

@@ -46,6 +46,8 @@ class JobRunner:
     def __post_init__(self) -> None:
         settings = self.queue.settings
         self.leases = Leases(self.queue.client, settings.key_prefix, settings.lock_ttl_seconds)
+        defaults, _ = repo_settings(None, "REVIEWBOT_* environment")
+        self.write_interval = defaults.github_write_interval
 
     def __call__(self, **fields: Any) -> None:
         job = ReviewJob(**fields)
@@ -112,7 +114,9 @@ class JobRunner:
 
     def _review(self, job: ReviewJob, installation: int, context: dict[str, Any]) -> str:
         self.queue.count("jobs_started")
-        gh = connect(self.tokens.token(installation), self.api_url)
+        gh = connect(
+            self.tokens.token(installation), self.api_url, write_interval=self.write_interval
+        )
         text = read_repo_config(gh, job.repo, job.base_ref)
         settings, ignored = repo_settings(text, f"{job.repo}@{job.base_ref}:.reviewbot.toml")
         if ignored:
