@@ -104,6 +104,8 @@ def test_ping_ignored_events_drafts_and_bots(world: World) -> None:
     assert world.deliver("push", {"ref": "refs/heads/main"}).status == 204
     closed = world.payload(REPO, 1, action="closed")
     assert world.deliver("pull_request", closed).status == 204
+    client = redis.Redis.from_url(world.redis.url(DB))
+    assert client.get(f"reviewbot:head:{REPO}#1") == b"closed"  # a queued job will skip it
 
     draft = world.deliver("pull_request", world.payload(REPO, 1, draft=True))
     assert (draft.status, draft.body["outcome"]) == (200, "skipped-draft")

@@ -121,7 +121,7 @@ class Queue:
 
     def enqueue(self, job: ReviewJob, *, delay_seconds: float = 0.0) -> str:
         """Record the job's head as the newest for its PR, then queue the job."""
-        self.client.set(self.keys.head(job.repo, job.number), job.head_sha)
+        self.client.set(self.keys.head(job.repo, job.number), job.head_sha, ex=DONE_TTL)
         delay = int(delay_seconds * 1000) or None
         message = self.actor.send_with_options(kwargs=asdict(job), delay=delay)
         self.count("jobs_queued")

@@ -95,6 +95,8 @@ class Webhooks:
     def handle(self, event: str, delivery: str, payload: dict[str, Any]) -> Response:
         if event == "ping":
             return self.answer(event, "pong", 200, delivery, zen=payload.get("zen"))
+        if event == "pull_request" and payload.get("action") == "closed":
+            return self.closed(delivery, payload)
         relevant = event in INSTALLATION_EVENTS or (
             event == "pull_request" and payload.get("action") in REVIEW_ACTIONS
         )
@@ -123,6 +125,16 @@ class Webhooks:
             record = json.dumps({"account": account, "action": action, "at": int(time.time())})
             self.queue.client.hset(self.queue.keys.installations, str(inst["id"]), record)
         return self.answer(event, f"installation-{action or 'event'}", 200, delivery)
+
+    def closed(self, delivery: str, payload: dict[str, Any]) -> Response:
+        """A closed pull request is not worth reviewing: its queued job will find it so."""
+        try:
+            repo = str(payload["repository"]["full_name"])
+            number = int(payload["pull_request"]["number"])
+        except (KeyError, TypeError, ValueError):
+            return self.answer("pull_request", "ignored", 204, delivery)
+        self.queue.client.set(self.queue.keys.head(repo, number), "closed", ex=DELIVERY_TTL)
+        return self.answer("pull_request", "closed", 204, delivery, repo=repo, pr=number)
 
     def pull_request(self, delivery: str, payload: dict[str, Any]) -> Response:
         event = "pull_request"
