@@ -31,6 +31,20 @@ def metric(world: World, name: str) -> float:
     raise AssertionError(f"{name} not in /metrics")
 
 
+def in_flight(world: World, worker: int) -> set[tuple[str, int]]:
+    """Pull requests a worker started reviewing and has not finished, from its log."""
+    open_jobs: dict[str, tuple[str, int]] = {}
+    for line in (world.tmp / f"worker{worker}.log").read_text(errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        entry = json.loads(line)
+        if entry["event"] == "job.start":
+            open_jobs[entry["job"]] = (entry["repo"], entry["pr"])
+        elif entry["event"] in ("job.done", "job.failed"):
+            open_jobs.pop(entry.get("job", ""), None)
+    return set(open_jobs.values())
+
+
 def test_load_with_a_worker_killed_mid_run(
     redis_server: RedisServer, tmp_path, model: FakeOpenAI
 ) -> None:
@@ -51,8 +65,11 @@ def test_load_with_a_worker_killed_mid_run(
             return sum(1 for repo, n in pulls if world.bot_reviews(repo, n))
 
         wait_until(lambda: posted() >= 10, 60, "the first reviews", world)
+        # Kill while the victim is inside a review (its log shows a start without an end).
+        wait_until(lambda: bool(in_flight(world, 0)), 30, "a review in flight", world)
         victim.send_signal(signal.SIGKILL)
         victim.wait()
+        interrupted = in_flight(world, 0)
         killed_at = posted()
         wait_until(lambda: posted() == len(pulls), 90, "every review", world)
         time.sleep(0.5)  # anything still running would post a duplicate now
@@ -61,7 +78,9 @@ def test_load_with_a_worker_killed_mid_run(
         duplicates = {pull: c for pull, c in counts.items() if c > 1}
         lost = [pull for pull, c in counts.items() if c == 0]
         assert duplicates == {} and lost == []
-        assert killed_at < len(pulls), "the kill came after the run: nothing was in flight"
+        assert killed_at < len(pulls) and interrupted
+        for repo, n in interrupted:  # taken over by the other worker, reviewed once
+            assert counts[repo, n] == 1
         for repo, n in pulls:
             (review,) = world.bot_reviews(repo, n)
             assert review["commit_id"] == world.github.pull(repo, n).head_sha

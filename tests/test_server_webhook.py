@@ -149,12 +149,6 @@ def test_healthz_and_metrics(world: World) -> None:
     assert SECRET not in text
 
 
-def _run(command: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [command, *args], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-
-
 def test_missing_secret_or_key_is_one_line_at_startup(world: World, tmp_path: Path) -> None:
     assert SERVER is not None and WORKER is not None
     cases = [
@@ -177,11 +171,20 @@ def test_missing_secret_or_key_is_one_line_at_startup(world: World, tmp_path: Pa
             "cannot reach Redis",
         ),
     ]
-    for command, overrides, expected in cases:
-        env = {k: v for k, v in world.env(**overrides).items() if v != ""}
-        done = _run(command, env)
-        lines = done.stderr.strip().splitlines()
-        assert done.returncode == 2, (command, overrides, done.stderr)
-        assert len(lines) == 1 and expected in lines[0], (overrides, done.stderr)
-        assert "Traceback" not in done.stderr
-        assert world.private_key.splitlines()[1] not in done.stderr
+    runs = [
+        subprocess.Popen(
+            [command],
+            env={k: v for k, v in world.env(**overrides).items() if v != ""},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command, overrides, _ in cases
+    ]
+    for run, (command, overrides, expected) in zip(runs, cases, strict=True):
+        _, stderr = run.communicate(timeout=60)
+        lines = stderr.strip().splitlines()
+        assert run.returncode == 2, (command, overrides, stderr)
+        assert len(lines) == 1 and expected in lines[0], (overrides, stderr)
+        assert "Traceback" not in stderr
+        assert world.private_key.splitlines()[1] not in stderr

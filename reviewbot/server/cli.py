@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import click
-import uvicorn
 
 from reviewbot.config import ConfigError
-from reviewbot.server.jobs import Queue
 from reviewbot.server.settings import app_credentials, load_server_settings, require_webhook_secret
 from reviewbot.server.startup import check_redis, fail
-from reviewbot.server.webhook import create_app
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +23,12 @@ def main(host: str, port: int) -> None:
         settings = load_server_settings()
         secret = require_webhook_secret(settings)
         app_credentials(settings)
+        # Imported once the settings are known to be usable: a bad start fails fast.
+        import uvicorn
+
+        from reviewbot.server.jobs import Queue
+        from reviewbot.server.webhook import create_app
+
         queue = Queue(settings)
         check_redis(queue)
     except ConfigError as exc:

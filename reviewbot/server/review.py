@@ -114,6 +114,7 @@ class JobRunner:
 
     def _review(self, job: ReviewJob, installation: int, context: dict[str, Any]) -> str:
         self.queue.count("jobs_started")
+        log("job.start", head=job.head_sha[:12], installation=installation, **context)
         gh = connect(
             self.tokens.token(installation), self.api_url, write_interval=self.write_interval
         )

@@ -6,19 +6,18 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
-from dramatiq import Worker
 
-from reviewbot.app import resolve_endpoint
 from reviewbot.config import ConfigError
-from reviewbot.server.appauth import InstallationTokens
-from reviewbot.server.jobs import Queue
 from reviewbot.server.logs import log, setup_logging
 from reviewbot.server.reposettings import repo_settings
-from reviewbot.server.review import JobRunner
 from reviewbot.server.settings import app_credentials, load_server_settings
 from reviewbot.server.startup import api_url, check_redis, fail
+
+if TYPE_CHECKING:
+    from reviewbot.server.jobs import Queue
 
 STOP_TIMEOUT_MS = 600_000
 
@@ -32,6 +31,8 @@ def list_failed(queue: Queue, as_json: bool) -> None:
 
 
 def run_worker(queue: Queue, threads: int) -> None:
+    from dramatiq import Worker
+
     setup_logging()
     worker = Worker(queue.broker, worker_threads=threads, worker_timeout=1000)
     # Claim no more jobs than there are threads: a killed worker then strands few, and jobs
@@ -70,17 +71,23 @@ def main(threads: int, failed: bool, as_json: bool) -> None:
     """
     try:
         settings = load_server_settings()
+        if not failed:
+            app_id, key = app_credentials(settings)
+            review_defaults, _ = repo_settings(None, "REVIEWBOT_* environment")
+        # Imported once the settings are known to be usable: a bad start fails fast.
+        from reviewbot.server.jobs import Queue
+
+        queue = Queue(settings)
         if failed:
-            queue = Queue(settings)
             check_redis(queue)
             list_failed(queue, as_json)
             return
-        app_id, key = app_credentials(settings)
-        review_defaults, _ = repo_settings(None, "REVIEWBOT_* environment")
+        from reviewbot.app import resolve_endpoint
+        from reviewbot.server.appauth import InstallationTokens
+        from reviewbot.server.review import JobRunner
+
         resolve_endpoint(review_defaults)  # a missing model key is a start-up error
-        tokens = InstallationTokens(app_id, key, api_url())
-        queue = Queue(settings)
-        queue.bind(JobRunner(queue, tokens, api_url()))
+        queue.bind(JobRunner(queue, InstallationTokens(app_id, key, api_url()), api_url()))
         check_redis(queue)
     except ConfigError as exc:
         fail("reviewbot-worker", str(exc))
