@@ -16,6 +16,7 @@ from reviewbot.reporters.markdown import (
     skipped_item,
 )
 from reviewbot.reporters.text import (
+    filtered_line,
     last_line,
     one_line,
     ordered,
@@ -99,6 +100,9 @@ def render_summary(result: ReviewResult, ctx: SummaryContext) -> str:
     if result.failed_chunks:
         parts.append("### Chunks that failed")
         parts.append("\n".join(failed_item(f) for f in result.failed_chunks))
+    filtered = filtered_line(result)
+    if filtered:
+        parts.append(safe_text(filtered) + ".")
     parts.append(f"<sub>{safe_text(stats_line(result))}</sub>")
     body = "\n\n".join(parts) + "\n"
     if len(body) > MAX_SUMMARY:

@@ -140,6 +140,11 @@ def work_line(result: ReviewResult) -> str:
 def token_line(result: ReviewResult) -> str:
     stats = result.stats
     line = f"{stats.prompt_tokens:,} prompt + {stats.completion_tokens:,} completion tokens"
+    if stats.verify_requests:
+        line += (
+            f" (self-check: {stats.verify_prompt_tokens:,} + "
+            f"{stats.verify_completion_tokens:,} more)"
+        )
     if stats.estimated_cost is not None:
         line += f", estimated cost {stats.estimated_cost:.4f}"
     return line
@@ -147,6 +152,25 @@ def token_line(result: ReviewResult) -> str:
 
 def stats_line(result: ReviewResult) -> str:
     return f"{work_line(result)}, {token_line(result)}"
+
+
+TEXT_ONLY = "Suggested change (apply by hand: it does not fit the lines as they stand):"
+
+
+def filtered_line(result: ReviewResult) -> str | None:
+    """What the self-check and --min-severity left out; None when they left out nothing."""
+    stats = result.stats
+    parts = []
+    if stats.rejected:
+        parts.append(f"the self-check dropped {plural(stats.rejected, 'finding')}")
+    if stats.unverified:
+        parts.append(f"{plural(stats.unverified, 'finding')} kept unverified")
+    if stats.below_threshold:
+        parts.append(f"{plural(stats.below_threshold, 'finding')} below min-severity not shown")
+    if not parts:
+        return None
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]
 
 
 def _indent(text: Text, spaces: int) -> Padding:
@@ -219,7 +243,8 @@ class TextReporter(Reporter):
         if finding.code:
             console.print(_indent(self._code(finding), 2))
         if finding.suggestion is not None:
-            console.print(_indent(Text("Suggested replacement:", style="green"), 2))
+            label = "Suggested replacement:" if finding.suggestion_committable else TEXT_ONLY
+            console.print(_indent(Text(label, style="green"), 2))
             suggestion = Text()
             lines = finding.suggestion.split("\n") if finding.suggestion else []
             for line in lines or ["(delete these lines)"]:
@@ -258,6 +283,9 @@ class TextReporter(Reporter):
             console.print(Text(f"Model: {_clean(result.model)}"))
         console.print(Text(f"Stats: {work_line(result)}"))
         console.print(Text(f"Tokens: {token_line(result)}"))
+        filtered = filtered_line(result)
+        if filtered:
+            console.print(Text(f"Filtered: {filtered}"))
         stats = result.stats
         if stats.changed_lines:
             coverage = f"Reviewed {stats.reviewed_lines:,} of {stats.changed_lines:,} changed lines"
