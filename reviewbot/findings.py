@@ -99,6 +99,8 @@ class ReviewResult(BaseModel):
     failed_chunks: list[FailedChunk] = Field(default_factory=list)
     rejected: list[RejectedFinding] = Field(default_factory=list)
     model: str | None = None
+    # The endpoint error that stopped the run, if one did; not part of the JSON report.
+    fatal: str | None = Field(default=None, exclude=True)
 
     def worst_severity(self) -> Severity | None:
         if not self.findings:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from reviewbot.findings import Finding, ReviewResult, Severity
 from reviewbot.reporters.base import Reporter
-from reviewbot.reporters.text import (
+from reviewbot.reporters.labels import (
     TEXT_ONLY,
     failed_label,
     last_line,
