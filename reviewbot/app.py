@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reviewbot.cache import AnswerCache, ReviewCache
 from reviewbot.chat import ChatClient
 from reviewbot.config import ConfigError, Settings, env
 from reviewbot.diffmodel import Diff
 from reviewbot.filters import FileFilter
-from reviewbot.findings import ReviewResult
+from reviewbot.findings import ReviewResult, Severity
 from reviewbot.llm import Backoff, Endpoint, ModelClient
 from reviewbot.outcome import Prices
 from reviewbot.prompts import PromptRenderer, PromptSettings
@@ -30,7 +30,12 @@ from reviewbot.review import (
     Reviewer,
     prepare,
 )
+from reviewbot.rules import Reader, RepoRules, owners_rules, read_repo_rules
+from reviewbot.selfcheck import FindingsCheck, SelfCheckOptions, VerdictCache
+from reviewbot.threshold import split_by_severity
 from reviewbot.tokens import TokenCounter, encoding_for_model, get_counter
+from reviewbot.verdicts import verify_json_schema
+from reviewbot.verify import VerifyRenderer
 
 
 class MissingApiKey(ConfigError):
@@ -112,11 +117,20 @@ def file_filter(settings: Settings) -> FileFilter:
     return FileFilter(settings.include, settings.exclude, settings.default_excludes)
 
 
-def renderer_for(settings: Settings) -> PromptRenderer:
+def renderer_for(settings: Settings, repo_rules: RepoRules | None = None) -> PromptRenderer:
     return PromptRenderer(
         settings.prompt_dir,
         PromptSettings(settings.language, settings.instructions, settings.max_issues_per_chunk),
+        repo_rules=repo_rules,
+        path_rules=settings.rules,
     )
+
+
+def repo_rules_for(settings: Settings, base: Reader | None, counter: TokenCounter) -> RepoRules:
+    """The repository's rules file from the base side (`base` reads it), unless turned off."""
+    if not settings.repo_rules or base is None:
+        return RepoRules()
+    return read_repo_rules(base, counter)
 
 
 @dataclass
@@ -130,16 +144,20 @@ class Plan:
     prices: Prices | None
 
     def prompt_tokens(self) -> list[int]:
-        system = self.counter.count(self.renderer.system)
         return [
-            system + self.counter.count(self.renderer.user(c)) for c in self.prepared.plan.chunks
+            self.counter.count(self.renderer.system_for(c))
+            + self.counter.count(self.renderer.user(c))
+            for c in self.prepared.plan.chunks
         ]
 
 
-def plan_review(settings: Settings, diff: Diff, *, need_key: bool = True) -> Plan:
+def plan_review(
+    settings: Settings, diff: Diff, *, need_key: bool = True, base: Reader | None = None
+) -> Plan:
+    """`base` reads files of the base side, where the repository's rules are read from."""
     endpoint = resolve_endpoint(settings, need_key=need_key)
     counter = token_counter(settings, endpoint.model)
-    renderer = renderer_for(settings)
+    renderer = renderer_for(settings, repo_rules_for(settings, base, counter))
     prepared = prepare(diff, file_filter(settings), chunk_budget(settings, endpoint.model), counter)
     return Plan(endpoint, prepared, renderer, counter, prices_for(settings, endpoint.model))
 
@@ -151,11 +169,15 @@ def run_review(
     *,
     backoff: Backoff | None = None,
     chat: ChatClient | None = None,
+    verify_chat: ChatClient | None = None,
+    new_text: Reader | None = None,
 ) -> ReviewResult:
     """The review result; `result.fatal` holds the endpoint error if one stopped it.
 
     `backoff` shapes the waits between retries (tests and the soak bench shorten them);
-    `chat` stands in for the endpoint's client (tests drive the engine with a scripted one).
+    `chat` stands in for the endpoint's client (tests drive the engine with a scripted one),
+    `verify_chat` for the self-check's (default: `chat`). `new_text` reads the new side's
+    files, to check that a suggestion leaves them parsing.
     """
     endpoint = plan.endpoint
     stream = settings.stream if settings.stream is not None else is_reasoning_model(endpoint.model)
@@ -187,6 +209,42 @@ def run_review(
         token_budget=settings.max_tokens,
         prices=plan.prices,
     )
+    verify_client: ModelClient | None = None
+    verify: SelfCheckOptions | None = None
+    if settings.verify:
+        verify_endpoint = replace(endpoint, model=settings.verify_model or endpoint.model)
+        verify_client = ModelClient(
+            verify_endpoint,
+            sampling,
+            stream=stream,
+            max_retries=settings.max_retries,
+            request_timeout=settings.request_timeout,
+            backoff=backoff,
+            schema=("finding_verdicts", verify_json_schema()),
+        )
+        verifier = VerifyRenderer(
+            settings.prompt_dir,
+            language=settings.language,
+            instructions=owners_rules(settings.instructions, plan.renderer.repo_rules),
+        )
+        verify_cache = None
+        if settings.cache:
+            verify_cache = VerdictCache(
+                ReviewCache(settings.cache_dir),
+                model=verify_endpoint.model,
+                base_url=endpoint.base_url,
+                template=verifier.fingerprint,
+                sampling=sampling,
+            )
+        verify = SelfCheckOptions(
+            client=verify_chat or chat or verify_client,
+            renderer=verifier,
+            reask=plan.renderer.reask,
+            max_reasks=settings.max_reasks,
+            min_severity=Severity(settings.min_severity),
+            cache=verify_cache,
+        )
+    check = FindingsCheck(verify, new_text)
     reviewer = Reviewer(
         chat or client,
         plan.renderer,
@@ -194,8 +252,15 @@ def run_review(
         cache=cache,
         counter=plan.counter,
         on_progress=on_progress,
+        follow_up=check.follow_up,
+        other_clients=[verify.client] if verify is not None else [],
     )
     try:
-        return reviewer.run(plan.prepared)
+        result = reviewer.run(plan.prepared)
     finally:
         client.close()
+        if verify_client is not None:
+            verify_client.close()
+    result.findings, below = split_by_severity(result.findings, settings.min_severity)
+    result.stats.below_threshold = len(below)
+    return result

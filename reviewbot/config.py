@@ -15,8 +15,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from reviewbot.rules import PathRule
+
 FailOn = Literal["never", "low", "medium", "high", "critical"]
 FAIL_ON_VALUES = ("never", "low", "medium", "high", "critical")
+MinSeverity = Literal["low", "medium", "high", "critical"]
 
 
 class ConfigError(ValueError):
@@ -77,6 +80,24 @@ class Settings(BaseSettings):
 
     max_comments: int = Field(25, ge=0)
     request_changes: bool = False
+
+    verify: bool = Field(
+        True, description="Self-check: ask the model to re-examine its findings (on by default)"
+    )
+    verify_model: str | None = Field(
+        None, description="Model for the self-check, on the same endpoint (default: --model)"
+    )
+    min_severity: MinSeverity = Field(
+        "low", description="Show and post only findings at or above this severity"
+    )
+    repo_rules: bool = Field(
+        True,
+        description="Read the repository's AGENTS.md (or .github/copilot-instructions.md) from "
+        "the base side (on by default)",
+    )
+    rules: list[PathRule] = Field(
+        default_factory=list, description="Path-scoped rules: [[rules]] with paths and text"
+    )
 
 
 def find_config_file(start: Path) -> Path | None:

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from reviewbot.anchor import ChunkAnchors, anchor_issue
 from reviewbot.answer import ModelAnswer
 from reviewbot.chunker import Chunk
-from reviewbot.findings import FailedChunk, Finding, ReviewResult, SkippedFile, Stats
+from reviewbot.findings import (
+    FailedChunk,
+    Finding,
+    RejectedFinding,
+    ReviewResult,
+    SkippedFile,
+    Stats,
+)
 from reviewbot.redact import redact
 
 
@@ -34,6 +41,12 @@ class ChunkOutcome:
     reasks: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # The self-check (reviewbot.selfcheck): what it dropped, what it could not judge, its cost.
+    rejected: list[RejectedFinding] = field(default_factory=list)
+    unverified: int = 0
+    verify_requests: int = 0
+    verify_prompt_tokens: int = 0
+    verify_completion_tokens: int = 0
 
     def fill(self, answer: ModelAnswer) -> None:
         """Take the answer's issues, anchored to the chunk's lines and redacted, and score."""
@@ -66,6 +79,7 @@ def merge(
 ) -> ReviewResult:
     stats = Stats(chunks=len(outcomes), changed_lines=changed_lines)
     findings: list[Finding] = []
+    rejected: list[RejectedFinding] = []
     failed: list[FailedChunk] = []
     weighted = 0
     weight = 0
@@ -73,6 +87,9 @@ def merge(
         stats.reasks += outcome.reasks
         stats.prompt_tokens += outcome.prompt_tokens
         stats.completion_tokens += outcome.completion_tokens
+        stats.verify_requests += outcome.verify_requests
+        stats.verify_prompt_tokens += outcome.verify_prompt_tokens
+        stats.verify_completion_tokens += outcome.verify_completion_tokens
         if outcome.failure is not None:
             failed.append(
                 FailedChunk(
@@ -87,14 +104,19 @@ def merge(
         stats.cached_chunks += int(outcome.cached)
         stats.reviewed_lines += outcome.chunk.changed_count
         findings.extend(outcome.findings)
+        rejected.extend(outcome.rejected)
+        stats.unverified += outcome.unverified
         if outcome.score is not None:
             lines = max(outcome.chunk.changed_count, 1)
             weighted += outcome.score * lines
             weight += lines
     stats.failed_chunks = len(failed)
     stats.skipped_lines = sum(s.changed_lines for s in skipped)
+    stats.rejected = len(rejected)
     if prices is not None:
-        stats.estimated_cost = round(prices.cost(stats.prompt_tokens, stats.completion_tokens), 6)
+        prompt = stats.prompt_tokens + stats.verify_prompt_tokens
+        completion = stats.completion_tokens + stats.verify_completion_tokens
+        stats.estimated_cost = round(prices.cost(prompt, completion), 6)
     score = int(weighted / weight + 0.5) if weight else None
     return ReviewResult(
         score=score,
@@ -102,4 +124,5 @@ def merge(
         stats=stats,
         skipped_files=skipped,
         failed_chunks=failed,
+        rejected=sorted(rejected, key=Finding.sort_key),
     )

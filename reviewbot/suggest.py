@@ -188,6 +188,11 @@ def _parses(path: str | None) -> Callable[[str], bool] | None:
     return None
 
 
+def checkable(path: str) -> bool:
+    """Whether a suggestion for `path` is checked by parsing the whole new file."""
+    return _parses(path) is not None
+
+
 def _same_code(line: str, neighbour: str) -> bool:
     """The same statement: a lone `}` or `)` repeated next to the range is normal."""
     return any(c.isalnum() for c in neighbour) and line.split() == neighbour.split()
