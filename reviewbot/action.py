@@ -59,7 +59,16 @@ def _flag(value: str, name: str) -> bool:
 
 def settings_from_inputs() -> Settings:
     overrides: dict[str, Any] = {}
-    simple = ("api-key", "base-url", "provider", "model", "language", "fail-on", "instructions")
+    simple = (
+        "api-key",
+        "base-url",
+        "provider",
+        "model",
+        "language",
+        "fail-on",
+        "min-severity",
+        "instructions",
+    )
     for name in simple:
         value = action_input(name)
         if value is not None:
@@ -74,6 +83,8 @@ def settings_from_inputs() -> Settings:
         overrides["max_comments"] = value
     if (value := action_input("request-changes")) is not None:
         overrides["request_changes"] = _flag(value, "request-changes")
+    if (value := action_input("verify")) is not None:
+        overrides["verify"] = _flag(value, "verify")
     return load_settings(overrides)
 
 

@@ -26,6 +26,8 @@ ISSUE_INPUTS = {
     "instructions",
     "prompt-dir",
     "request-changes",
+    "min-severity",
+    "verify",
 }
 
 
@@ -70,6 +72,8 @@ def test_inputs_and_outputs_are_the_documented_contract() -> None:
     assert inputs["github-token"]["default"] == "${{ github.token }}"
     assert str(inputs["request-changes"]["default"]) == "false"
     assert str(inputs["max-comments"]["default"]) == "25"
+    assert str(inputs["verify"]["default"]) == "true"
+    assert inputs["min-severity"]["default"] == "low"
     assert set(data["outputs"]) == {"score", "issues", "review-url"}  # type: ignore[arg-type]
     assert data["branding"]  # type: ignore[index]
 
@@ -94,6 +98,8 @@ def test_every_input_reaches_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_p
         "instructions": "No f-string SQL.",
         "prompt-dir": "prompts",
         "request-changes": "true",
+        "min-severity": "medium",
+        "verify": "false",
     }
     for name, value in values.items():
         monkeypatch.setenv(f"INPUT_{name.upper()}", value)
@@ -111,6 +117,7 @@ def test_every_input_reaches_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert settings.instructions == "No f-string SQL."
     assert settings.prompt_dir == Path("prompts")
     assert settings.request_changes is True
+    assert (settings.min_severity, settings.verify) == ("medium", False)
     assert set(values) | {"github-token"} == ISSUE_INPUTS
     assert 'action_input("github-token")' in (ROOT / "reviewbot" / "action.py").read_text()
 
