@@ -15,6 +15,7 @@ from reviewbot.config import Settings
 from reviewbot.diffmodel import Diff
 from reviewbot.exitcodes import every_sent_chunk_failed, reaches
 from reviewbot.findings import ReviewResult, SkippedFile
+from reviewbot.github.basefiles import contents_reader
 from reviewbot.github.comments import plan_comments
 from reviewbot.github.connection import GitHubError, bot_login, explain
 from reviewbot.github.publish import (
@@ -73,9 +74,11 @@ def review_pull(
 ) -> PullReview:
     source = read_pull(gh, repo_name, number)
     pr, pull = source.pr, source.pull
-    plan = plan_review(settings, source.diff)
+    # The owners' rules from the base commit, never the head: a PR cannot rewrite its reviewer.
+    repo = pr.base.repo
+    plan = plan_review(settings, source.diff, base=contents_reader(repo, pull.base_sha))
     plan.prepared.skipped[:0] = source.skipped
-    result = run_review(plan, settings, on_progress)
+    result = run_review(plan, settings, on_progress, new_text=contents_reader(repo, pull.head_sha))
     outcome = PullReview(pull, result)
     if not post:
         return outcome
