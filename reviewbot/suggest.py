@@ -236,21 +236,25 @@ def normalise(
             return Suggestion(None, False, "nothing but markup")
         # An empty suggestion deletes the lines; GitHub and SARIF both accept that.
         return Suggestion("", True)
-    placed = _reindent(cleaned, replaced, list(known.values()))
+    # A longer suggestion that repeats the line before or after the range was written for a
+    # wider range than the finding cites: shown as text, aligned to where it starts.
+    body = [ln for ln in cleaned if ln.strip()]
+    wider = len(body) > len([ln for ln in original if ln.strip()])
+    before = known.get(line - 1, "")
+    repeats_before = wider and _same_code(body[0], before)
+    repeats_after = wider and _same_code(body[-1], known.get(line + len(replaced), ""))
+    aligned = [before, *replaced] if repeats_before else replaced
+    placed = _reindent(cleaned, aligned, list(known.values()))
     inside = True
     if placed is not None:
         cleaned, inside = placed
     if cleaned == original:
         return Suggestion(None, False, "identical to the lines it replaces")
     text = "\n".join(cleaned)
+    if repeats_before or repeats_after:
+        return Suggestion(text, False, "covers lines outside line..end_line")
     if not inside:
         return Suggestion(text, False, "reaches outside the block of the lines it replaces")
-    body = [ln for ln in cleaned if ln.strip()]
-    if len(body) > len([ln for ln in original if ln.strip()]):
-        before = known.get(line - 1, "")
-        after = known.get(line + len(replaced), "")
-        if _same_code(body[0], before) or _same_code(body[-1], after):
-            return Suggestion(text, False, "covers lines outside line..end_line")
     check = _parses(path)
     if file_lines is not None and check is not None and check("\n".join(file_lines)):
         applied = [*file_lines[: line - 1], *cleaned, *file_lines[line - 1 + len(replaced) :]]

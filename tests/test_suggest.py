@@ -65,7 +65,7 @@ CASES = [
     (
         "repeats the line above (wrong range)",
         "if item.taxed:\n    result += item.price * (1 + tax)",
-        "            if item.taxed:\n                result += item.price * (1 + tax)",
+        "        if item.taxed:\n            result += item.price * (1 + tax)",  # aligned to it
         False,
     ),
 ]
