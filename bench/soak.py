@@ -44,6 +44,7 @@ from answers import issue, shown_files  # noqa: E402
 from fake_openai import FAULT_KINDS, FakeOpenAI, FaultInjector, RecordedRequest, Reply  # noqa: E402
 
 from reviewbot.app import plan_review, run_review  # noqa: E402
+from reviewbot.change import Change  # noqa: E402
 from reviewbot.config import load_settings  # noqa: E402
 from reviewbot.diffparse import parse_diff  # noqa: E402
 from reviewbot.findings import ReviewResult  # noqa: E402
@@ -298,6 +299,9 @@ def run_one(
             "api_key": CANARY_KEY,
             "model": "soak-model",
             "cache": False,
+            # The review's own resilience: the self-check fails open and has its own tests
+            # (tests/test_selfcheck.py), and its requests would blur the request accounting.
+            "verify": False,
             "max_retries": options.max_retries,
             "max_reasks": options.max_reasks,
             "request_timeout": options.request_timeout,
@@ -306,7 +310,7 @@ def run_one(
         }
         settings = load_settings(flags, cwd=workdir)
         diff = parse_diff(make_diff(options.seed, number))
-        plan = plan_review(settings, diff)
+        plan = plan_review(settings, Change(diff))
         backoff = Backoff(base=options.backoff_base, cap=options.backoff_cap)
         result = run_review(plan, settings, backoff=backoff)
         record.seconds = time.monotonic() - started

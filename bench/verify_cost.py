@@ -34,6 +34,7 @@ from answers import issue, shown_files
 from fake_openai import FakeOpenAI, RecordedRequest, Reply
 
 from reviewbot.app import plan_review, run_review
+from reviewbot.change import Change
 from reviewbot.config import load_settings
 from reviewbot.diffparse import parse_diff
 
@@ -118,7 +119,7 @@ def one_run(diff_text: str, latency: Latency, concurrency: int, verify: bool) ->
             cwd=Path(cwd),
         )
         started = time.perf_counter()
-        plan = plan_review(settings, parse_diff(diff_text))
+        plan = plan_review(settings, Change(parse_diff(diff_text)))
         result = run_review(plan, settings)
         wall = time.perf_counter() - started
         if result.fatal:

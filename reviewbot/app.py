@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from reviewbot.cache import AnswerCache, ReviewCache
+from reviewbot.change import Change
 from reviewbot.chat import ChatClient
 from reviewbot.config import ConfigError, Settings, env
-from reviewbot.diffmodel import Diff
 from reviewbot.filters import FileFilter
 from reviewbot.findings import ReviewResult, Severity
 from reviewbot.llm import Backoff, Endpoint, ModelClient
@@ -142,6 +142,8 @@ class Plan:
     renderer: PromptRenderer
     counter: TokenCounter
     prices: Prices | None
+    # Reads the new side's files, to check that a suggestion leaves a file parsing.
+    new_text: Reader | None = None
 
     def prompt_tokens(self) -> list[int]:
         return [
@@ -151,15 +153,17 @@ class Plan:
         ]
 
 
-def plan_review(
-    settings: Settings, diff: Diff, *, need_key: bool = True, base: Reader | None = None
-) -> Plan:
-    """`base` reads files of the base side, where the repository's rules are read from."""
+def plan_review(settings: Settings, change: Change, *, need_key: bool = True) -> Plan:
     endpoint = resolve_endpoint(settings, need_key=need_key)
     counter = token_counter(settings, endpoint.model)
-    renderer = renderer_for(settings, repo_rules_for(settings, base, counter))
-    prepared = prepare(diff, file_filter(settings), chunk_budget(settings, endpoint.model), counter)
-    return Plan(endpoint, prepared, renderer, counter, prices_for(settings, endpoint.model))
+    # The owners' rules come from the change's base side, never from the change itself.
+    renderer = renderer_for(settings, repo_rules_for(settings, change.base, counter))
+    budget = chunk_budget(settings, endpoint.model)
+    prepared = prepare(change.diff, file_filter(settings), budget, counter)
+    # What the source could not read is listed first, then what the filter and chunker left out.
+    prepared = replace(prepared, skipped=[*change.skipped, *prepared.skipped])
+    prices = prices_for(settings, endpoint.model)
+    return Plan(endpoint, prepared, renderer, counter, prices, new_text=change.head)
 
 
 def run_review(
@@ -170,14 +174,12 @@ def run_review(
     backoff: Backoff | None = None,
     chat: ChatClient | None = None,
     verify_chat: ChatClient | None = None,
-    new_text: Reader | None = None,
 ) -> ReviewResult:
     """The review result; `result.fatal` holds the endpoint error if one stopped it.
 
     `backoff` shapes the waits between retries (tests and the soak bench shorten them);
     `chat` stands in for the endpoint's client (tests drive the engine with a scripted one),
-    `verify_chat` for the self-check's (default: `chat`). `new_text` reads the new side's
-    files, to check that a suggestion leaves them parsing.
+    `verify_chat` for the self-check's (default: `chat`).
     """
     endpoint = plan.endpoint
     stream = settings.stream if settings.stream is not None else is_reasoning_model(endpoint.model)
@@ -244,7 +246,7 @@ def run_review(
             min_severity=Severity(settings.min_severity),
             cache=verify_cache,
         )
-    check = FindingsCheck(verify, new_text)
+    check = FindingsCheck(verify, plan.new_text)
     reviewer = Reviewer(
         chat or client,
         plan.renderer,

@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 
 from reviewbot.chunker import Chunk, file_header
+from reviewbot.errors import UserError
 from reviewbot.rules import PathRule, RepoRules, owners_rules, rules_for_paths
 
 TEMPLATES = ("system.j2", "user.j2", "reask.j2")
@@ -58,15 +59,17 @@ def _environment(search: tuple[str, ...]) -> jinja2.Environment:
     )
 
 
-class PromptError(ValueError):
+class PromptError(UserError):
     """A template is missing or does not render."""
 
 
 @dataclass(frozen=True)
 class PromptSettings:
-    language: str = "en"
-    instructions: str | None = None
-    max_issues: int = 10
+    """From Settings (language, instructions, max_issues_per_chunk), which holds the defaults."""
+
+    language: str
+    instructions: str | None
+    max_issues: int
 
 
 class PromptRenderer:
@@ -76,13 +79,13 @@ class PromptRenderer:
 
     def __init__(
         self,
-        prompt_dir: Path | None = None,
-        settings: PromptSettings | None = None,
+        prompt_dir: Path | None,
+        settings: PromptSettings,
         *,
         repo_rules: RepoRules | None = None,
         path_rules: Sequence[PathRule] = (),
     ):
-        self.settings = settings or PromptSettings()
+        self.settings = settings
         self.repo_rules = repo_rules or RepoRules()
         self.path_rules = tuple(path_rules)
         search = [str(prompt_dir)] if prompt_dir else []

@@ -117,8 +117,9 @@ def local_base_rev(base: str | None, cwd: Path | None = None) -> str | None:
     return sha or None
 
 
-def git_reader(rev: str, cwd: Path | None = None) -> Reader:
-    """Files as they are in commit `rev` (blobs only: a directory or a missing path is None)."""
+def git_reader(rev: str, cwd: Path | None = None, max_bytes: int = MAX_RULES_BYTES) -> Reader:
+    """Files (paths from the repository root) as they are in commit `rev`, or in the index for
+    `rev == ""`; blobs only: a directory or a missing path is None."""
 
     def read(path: str) -> str | None:
         kind = _git(["cat-file", "-t", f"{rev}:{path}"], cwd)
@@ -127,6 +128,6 @@ def git_reader(rev: str, cwd: Path | None = None) -> Reader:
         data = _git(["cat-file", "blob", f"{rev}:{path}"], cwd)
         if data is None:
             return None
-        return data[:MAX_RULES_BYTES].decode("utf-8", "replace")
+        return data[:max_bytes].decode("utf-8", "replace")
 
     return read

@@ -1,18 +1,22 @@
-"""Where the change comes from: a diff file or stdin, git, or whole files."""
+"""Where the change comes from: a diff file or stdin, git, or whole files (each a DiffSource)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from reviewbot.change import Change
 from reviewbot.diffmodel import Diff
-from reviewbot.diffparse import file_as_diff
+from reviewbot.diffparse import file_as_diff, parse_diff
+from reviewbot.errors import UserError
 from reviewbot.findings import SkippedFile
+from reviewbot.rules import Reader, git_reader, local_base_rev
 
 
-class SourceError(ValueError):
+class SourceError(UserError):
     """The input cannot be read; the message is one line for the user."""
 
 
@@ -121,7 +125,7 @@ def _shown_name(path: Path) -> str:
     return path.as_posix().removeprefix("./")
 
 
-def files_diff(paths: list[str]) -> tuple[Diff, list[SkippedFile]]:
+def files_diff(paths: list[str]) -> Change:
     """Whole files as all-added diffs; binary files are listed as skipped."""
     diff = Diff()
     skipped: list[SkippedFile] = []
@@ -140,4 +144,65 @@ def files_diff(paths: list[str]) -> tuple[Diff, list[SkippedFile]]:
             skipped.append(SkippedFile(path=shown, reason="binary"))
             continue
         diff.files.append(file_as_diff(shown, decode(data)))
-    return diff, skipped
+    return Change(diff, skipped)
+
+
+NEW_FILE_BYTES = 4 * 1024 * 1024  # a new-side file read to check a suggestion, at most
+
+
+def _head_rules(cwd: Path | None) -> Reader | None:
+    """HEAD's files, where the owners' rules are read for a local change; None outside git."""
+    rev = local_base_rev(None, cwd)
+    return git_reader(rev, cwd) if rev else None
+
+
+def _working_tree(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return decode(handle.read(NEW_FILE_BYTES))
+    except OSError:
+        return None
+
+
+@dataclass(frozen=True)
+class DiffFile:
+    """A unified diff from a file, or from stdin for '-'. Its new side is unknown; the rules
+    come from HEAD when run inside a git repository."""
+
+    arg: str
+    max_bytes: int
+
+    def read(self) -> Change:
+        diff = parse_diff(read_diff(self.arg, self.max_bytes))
+        return Change(diff, base=_head_rules(None))
+
+
+@dataclass(frozen=True)
+class GitChanges:
+    """Staged changes, or HEAD's changes since its merge base with `base`."""
+
+    base: str | None = None
+    staged: bool = False
+    paths: tuple[str, ...] = ()
+    cwd: Path | None = None
+
+    def read(self) -> Change:
+        text = git_diff(base=self.base, staged=self.staged, paths=list(self.paths), cwd=self.cwd)
+        # The rules at the merge base for --base, at HEAD for --staged; the new side is the
+        # index for --staged, HEAD for a branch.
+        rev = local_base_rev(None if self.staged else self.base, self.cwd)
+        head = git_reader("" if self.staged else "HEAD", self.cwd, NEW_FILE_BYTES)
+        return Change(parse_diff(text), base=git_reader(rev, self.cwd) if rev else None, head=head)
+
+
+@dataclass(frozen=True)
+class WholeFiles:
+    """Whole files as all-added diffs."""
+
+    paths: tuple[str, ...]
+
+    def read(self) -> Change:
+        change = files_diff(list(self.paths))
+        change.base = _head_rules(None)
+        change.head = _working_tree
+        return change

@@ -18,6 +18,7 @@ from fake_chat import HANG, Entry, Messages, ScriptedChat
 from keys import TEST_KEY
 
 from reviewbot.app import Plan, plan_review, run_review
+from reviewbot.change import Change
 from reviewbot.chat import EndpointError, RequestFailed
 from reviewbot.config import Settings, load_settings
 from reviewbot.diffparse import parse_diff
@@ -53,8 +54,7 @@ def settings(**overrides: Any) -> Settings:
 
 
 def plan_for(s: Settings, diff: str = DIFF, **kwargs: Any) -> Plan:
-    plan = plan_review(s, parse_diff(diff), **kwargs)
-    return plan
+    return plan_review(s, Change(parse_diff(diff), **kwargs))
 
 
 def two_issues(messages: Messages) -> Entry:
@@ -269,9 +269,9 @@ def test_suggestions_are_normalised_before_any_reporter() -> None:
     files = {"m.py": "def f(items):\n    for item in items:\n        total += item.price\n"}
 
     def result_for(suggestion: str) -> Any:
-        plan = plan_review(s, parse_diff(diff))
+        plan = plan_for(s, diff, head=files.get)
         chat = ScriptedChat(responder=with_suggestion(suggestion))
-        (finding,) = run_review(plan, s, chat=chat, new_text=files.get).findings
+        (finding,) = run_review(plan, s, chat=chat).findings
         return finding
 
     fixed = result_for("```python\n+total += item.price * 2\n```")

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from github.File import File
 from github.PullRequest import PullRequest
 
-from reviewbot.diffmodel import Diff
+from reviewbot.change import Change
 from reviewbot.diffparse import DiffParseError, parse_diff
 from reviewbot.findings import SkippedFile
+from reviewbot.github.basefiles import contents_reader
+from reviewbot.sources import NEW_FILE_BYTES
 
 # GET /pulls/{n}/files lists at most 3,000 files.
 LISTED_FILES_LIMIT = 3000
@@ -69,7 +71,7 @@ def file_diff_text(row: File) -> str:
     return "\n".join([*head, f"--- {minus}", f"+++ {plus}"]) + "\n" + body
 
 
-def pull_diff(pr: PullRequest) -> tuple[Diff, list[SkippedFile]]:
+def pull_diff(pr: PullRequest) -> Change:
     """The PR's diff, plus the files it can't review: no patch (binary or too large for GitHub)
     and files past the listing limit."""
     rows: list[File] = list(pr.get_files())
@@ -98,4 +100,9 @@ def pull_diff(pr: PullRequest) -> tuple[Diff, list[SkippedFile]]:
                 reason=f"GitHub lists at most {LISTED_FILES_LIMIT:,} files of a pull request",
             )
         )
-    return diff, skipped
+    # The owners' rules from the base commit, never the head: a PR cannot rewrite its reviewer.
+    # Both through the base repository, which serves a fork's PR commits too.
+    repo = pr.base.repo
+    base = contents_reader(repo, pr.base.sha)
+    head = contents_reader(repo, pr.head.sha, NEW_FILE_BYTES)
+    return Change(diff, skipped, base=base, head=head)
