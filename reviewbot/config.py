@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     language: str = Field("en", description="Review language: en, zh, ja, ...")
     instructions: str | None = Field(None, description="Project rules for the reviewer")
     prompt_dir: Path | None = Field(
-        None, description="Directory overriding system.j2 / user.j2 / reask.j2"
+        None, description="Directory overriding system.j2 / user.j2 / reask.j2 / verify.j2"
     )
     max_issues_per_chunk: int = Field(
         10, ge=1, le=50, description="Findings the model may report per chunk"

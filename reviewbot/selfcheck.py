@@ -23,7 +23,7 @@ from reviewbot.pool import Step, Work
 from reviewbot.requestargs import Sampling
 from reviewbot.review import Reviewer
 from reviewbot.rules import Reader
-from reviewbot.suggest import checkable, normalise
+from reviewbot.suggest import Suggestion, checkable, normalise
 from reviewbot.verdicts import VerifyAnswer, apply_verdicts, parse_verdicts
 from reviewbot.verify import VerifyRenderer
 
@@ -110,14 +110,17 @@ class FindingsCheck:
                 continue
             placed = finding.anchor == "line" and finding.path is not None
             path = finding.path if placed else None
-            out = normalise(
-                finding.suggestion,
-                finding.code if placed else [],
-                path=path,
-                line=finding.line if placed else None,
-                new_text=self._file(path) if path is not None else None,
-                known=outcome.chunk.new_side_lines(path) if path is not None else None,
-            )
+            try:
+                out = normalise(
+                    finding.suggestion,
+                    finding.code if placed else [],
+                    path=path,
+                    line=finding.line if placed else None,
+                    new_text=self._file(path) if path is not None else None,
+                    known=outcome.chunk.new_side_lines(path) if path is not None else None,
+                )
+            except Exception:  # a bug here must not cost the finding: show the text, unchecked
+                out = Suggestion(finding.suggestion, False, "not checked")
             fixed.append(
                 finding.model_copy(
                     update={"suggestion": out.text, "suggestion_committable": out.committable}

@@ -27,6 +27,9 @@ def contents_reader(repo: Repository, ref: str, max_bytes: int = MAX_RULES_BYTES
             if exc.status != 404:
                 log.warning("could not read %s at %s: HTTP %s", path, ref[:12], exc.status)
             return None
+        except OSError:  # requests' connection errors, after PyGithub's retries
+            log.warning("could not read %s at %s: connection failed", path, ref[:12])
+            return None
         if isinstance(found, list) or found.type != "file":
             return None
         try:
