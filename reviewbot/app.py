@@ -166,6 +166,55 @@ def plan_review(settings: Settings, change: Change, *, need_key: bool = True) ->
     return Plan(endpoint, prepared, renderer, counter, prices, new_text=change.head)
 
 
+def self_check_client(
+    settings: Settings,
+    endpoint: Endpoint,
+    sampling: Sampling,
+    stream: bool,
+    backoff: Backoff | None,
+) -> ModelClient | None:
+    """The self-check's client: --verify-model (default the review's) on the same endpoint,
+    asking for the verdicts' schema; None with --no-verify."""
+    if not settings.verify:
+        return None
+    return ModelClient(
+        replace(endpoint, model=settings.verify_model or endpoint.model),
+        sampling,
+        stream=stream,
+        max_retries=settings.max_retries,
+        request_timeout=settings.request_timeout,
+        backoff=backoff,
+        schema=("finding_verdicts", verify_json_schema()),
+    )
+
+
+def self_check(
+    settings: Settings, plan: Plan, client: ChatClient, sampling: Sampling
+) -> SelfCheckOptions:
+    renderer = VerifyRenderer(
+        settings.prompt_dir,
+        language=settings.language,
+        instructions=owners_rules(settings.instructions, plan.renderer.repo_rules),
+    )
+    cache = None
+    if settings.cache:
+        cache = VerdictCache(
+            ReviewCache(settings.cache_dir),
+            model=settings.verify_model or plan.endpoint.model,
+            base_url=plan.endpoint.base_url,
+            template=renderer.fingerprint,
+            sampling=sampling,
+        )
+    return SelfCheckOptions(
+        client=client,
+        renderer=renderer,
+        reask=plan.renderer.reask,
+        max_reasks=settings.max_reasks,
+        min_severity=Severity(settings.min_severity),
+        cache=cache,
+    )
+
+
 def run_review(
     plan: Plan,
     settings: Settings,
@@ -211,41 +260,10 @@ def run_review(
         token_budget=settings.max_tokens,
         prices=plan.prices,
     )
-    verify_client: ModelClient | None = None
-    verify: SelfCheckOptions | None = None
-    if settings.verify:
-        verify_endpoint = replace(endpoint, model=settings.verify_model or endpoint.model)
-        verify_client = ModelClient(
-            verify_endpoint,
-            sampling,
-            stream=stream,
-            max_retries=settings.max_retries,
-            request_timeout=settings.request_timeout,
-            backoff=backoff,
-            schema=("finding_verdicts", verify_json_schema()),
-        )
-        verifier = VerifyRenderer(
-            settings.prompt_dir,
-            language=settings.language,
-            instructions=owners_rules(settings.instructions, plan.renderer.repo_rules),
-        )
-        verify_cache = None
-        if settings.cache:
-            verify_cache = VerdictCache(
-                ReviewCache(settings.cache_dir),
-                model=verify_endpoint.model,
-                base_url=endpoint.base_url,
-                template=verifier.fingerprint,
-                sampling=sampling,
-            )
-        verify = SelfCheckOptions(
-            client=verify_chat or chat or verify_client,
-            renderer=verifier,
-            reask=plan.renderer.reask,
-            max_reasks=settings.max_reasks,
-            min_severity=Severity(settings.min_severity),
-            cache=verify_cache,
-        )
+    verify_client = self_check_client(settings, endpoint, sampling, stream, backoff)
+    verify = None
+    if verify_client is not None:
+        verify = self_check(settings, plan, verify_chat or chat or verify_client, sampling)
     check = FindingsCheck(verify, plan.new_text)
     reviewer = Reviewer(
         chat or client,

@@ -124,7 +124,7 @@ def test_github_reads_the_base_commit_through_the_contents_api() -> None:
         github.add_file(REPO, "base123", "AGENTS.md", BASE_RULES)
         github.add_file(REPO, "head456", "AGENTS.md", INJECTED)
         github.add_file(REPO, "base123", "docs/x.md", "x")
-        repo = connect(TOKEN, github.api_url).get_repo(REPO)
+        repo = connect(TOKEN, github.api_url, write_interval=0).get_repo(REPO)
         rules = read_repo_rules(contents_reader(repo, "base123"), COUNTER)
         assert rules.text == BASE_RULES.strip()
         assert contents_reader(repo, "base123")("missing.md") is None

@@ -11,7 +11,7 @@ import pytest
 from reviewbot.chunker import plan_chunks
 from reviewbot.diffparse import parse_diff
 from reviewbot.findings import Finding, Severity
-from reviewbot.prompts import PromptError, PromptRenderer
+from reviewbot.prompts import PromptError, PromptRenderer, PromptSettings
 from reviewbot.redact import register_secret
 from reviewbot.tokens import EstimatingCounter
 from reviewbot.verdicts import (
@@ -108,7 +108,8 @@ def test_the_prompt_names_the_key_and_fences_the_data() -> None:
 def test_far_smaller_than_the_review_prompt() -> None:
     c = chunk()
     counter = EstimatingCounter()
-    review = sum(counter.count(m["content"]) for m in PromptRenderer().messages(c))
+    renderer = PromptRenderer(None, PromptSettings("en", None, 10))
+    review = sum(counter.count(m["content"]) for m in renderer.messages(c))
     verify = VerifyRenderer().request(c, [finding("calc.py", 20), finding("calc.py", 45)])
     sent = sum(counter.count(m["content"]) for m in verify.messages)
     assert sent < review
