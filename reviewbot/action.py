@@ -58,7 +58,16 @@ def _flag(value: str, name: str) -> bool:
 
 def settings_from_inputs() -> Settings:
     overrides: dict[str, Any] = {}
-    simple = ("api-key", "base-url", "provider", "model", "language", "fail-on", "instructions")
+    simple = (
+        "api-key",
+        "base-url",
+        "provider",
+        "model",
+        "language",
+        "fail-on",
+        "min-severity",
+        "instructions",
+    )
     for name in simple:
         value = action_input(name)
         if value is not None:
@@ -77,6 +86,8 @@ def settings_from_inputs() -> Settings:
         overrides["incremental"] = _flag(value, "incremental")
     if (value := action_input("max-cost")) is not None:
         overrides["max_cost"] = value
+    if (value := action_input("verify")) is not None:
+        overrides["verify"] = _flag(value, "verify")
     return load_settings(overrides)
 
 

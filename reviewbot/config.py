@@ -17,9 +17,11 @@ from pydantic_settings import (
 )
 
 from reviewbot.errors import UserError
+from reviewbot.rules import PathRule
 
 FailOn = Literal["never", "low", "medium", "high", "critical"]
 FAIL_ON_VALUES: tuple[str, ...] = get_args(FailOn)
+MinSeverity = Literal["low", "medium", "high", "critical"]
 
 
 class ConfigError(UserError):
@@ -57,7 +59,7 @@ class Settings(BaseSettings):
     language: str = Field("en", description="Review language: en, zh, ja, ...")
     instructions: str | None = Field(None, description="Project rules for the reviewer")
     prompt_dir: Path | None = Field(
-        None, description="Directory overriding system.j2 / user.j2 / reask.j2"
+        None, description="Directory overriding system.j2 / user.j2 / reask.j2 / verify.j2"
     )
     max_issues_per_chunk: int = Field(
         10, ge=1, le=50, description="Findings the model may report per chunk"
@@ -140,6 +142,24 @@ class Settings(BaseSettings):
     )
     github_write_interval: float = Field(
         1.0, ge=0, description="Seconds between GitHub writes (GitHub's secondary rate limits)"
+    )
+
+    verify: bool = Field(
+        True, description="Self-check: ask the model to re-examine its findings (on by default)"
+    )
+    verify_model: str | None = Field(
+        None, description="Model for the self-check, on the same endpoint (default: --model)"
+    )
+    min_severity: MinSeverity = Field(
+        "low", description="Show and post only findings at or above this severity"
+    )
+    repo_rules: bool = Field(
+        True,
+        description="Read the repository's AGENTS.md (or .github/copilot-instructions.md) from "
+        "the base side (on by default)",
+    )
+    rules: list[PathRule] = Field(
+        default_factory=list, description="Path-scoped rules: [[rules]] with paths and text"
     )
 
 

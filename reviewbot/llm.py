@@ -28,7 +28,7 @@ from reviewbot.chat import EndpointError, ModelReply, RequestFailed
 from reviewbot.providers import MODES, ResponseMode
 from reviewbot.redact import redact
 from reviewbot.replies import read_completion, read_stream
-from reviewbot.requestargs import DROPPABLE, RequestShape, Sampling, rejected_param
+from reviewbot.requestargs import DROPPABLE, RequestShape, Sampling, Schema, rejected_param
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,7 @@ class ModelClient:
         max_retries: int,
         request_timeout: float,
         backoff: Backoff | None = None,
+        schema: Schema | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.stream = stream
@@ -124,7 +125,7 @@ class ModelClient:
         self.request_timeout = request_timeout
         self.backoff = backoff or Backoff()
         self.shape = RequestShape(
-            endpoint.model, sampling, stream=stream, first_mode=endpoint.first_mode
+            endpoint.model, sampling, stream=stream, first_mode=endpoint.first_mode, schema=schema
         )
         self._lock = threading.Lock()
         self._cancelled = threading.Event()

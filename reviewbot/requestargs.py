@@ -49,11 +49,22 @@ def rejected_param(text: str) -> str | None:
     return None
 
 
+# The name and JSON schema sent with response_format json_schema: a review answer by default.
+Schema = tuple[str, dict[str, Any]]
+
+
 class RequestShape:
     def __init__(
-        self, model: str, sampling: Sampling, *, stream: bool, first_mode: ResponseMode
+        self,
+        model: str,
+        sampling: Sampling,
+        *,
+        stream: bool,
+        first_mode: ResponseMode,
+        schema: Schema | None = None,
     ) -> None:
         self.model = model
+        self.schema = schema or ("code_review", answer_json_schema())
         self.sampling = sampling
         self.stream = stream
         self._lock = threading.Lock()
@@ -103,7 +114,7 @@ class RequestShape:
         if mode == "json_schema":
             args["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": "code_review", "schema": answer_json_schema()},
+                "json_schema": {"name": self.schema[0], "schema": self.schema[1]},
             }
         elif mode == "json_object":
             args["response_format"] = {"type": "json_object"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -88,6 +88,7 @@ class Reviewer:
         counter: TokenCounter | None,
         on_progress: ProgressCallback | None = None,
         follow_up: FollowUp | None = None,
+        other_clients: Sequence[ChatClient] = (),
     ) -> None:
         self.client = client
         self.renderer = renderer
@@ -96,6 +97,7 @@ class Reviewer:
         self.counter = counter
         self.on_progress = on_progress
         self.follow_up = follow_up
+        self.other_clients = tuple(other_clients)  # follow-up work's clients, also cancelled
         self.budget = TokenBudget(options.token_budget)
         self.money = (
             MoneyBudget(options.max_cost, options.prices)
@@ -112,9 +114,18 @@ class Reviewer:
 
     # -- asking ------------------------------------------------------------------------------
 
-    def ask(self, outcome: ChunkOutcome, messages: list[dict[str, str]]) -> ModelReply:
+    def ask(
+        self,
+        outcome: ChunkOutcome,
+        messages: list[dict[str, str]],
+        *,
+        client: ChatClient | None = None,
+    ) -> ModelReply:
         """One request, counted on `outcome` and against the budget; raises RequestFailed
-        (BudgetRefused when the budget is spent) or EndpointError, which stops the run."""
+        (BudgetRefused when the budget is spent) or EndpointError, which stops the run.
+
+        `client`: another client for follow-up work (the self-check's model); its endpoint
+        errors are the follow-up's own and do not stop the run."""
         if self._fatal is not None:
             raise RequestFailed(f"not sent: {self._fatal}")
         if self.deadline.passed(0.5):
@@ -129,10 +140,11 @@ class Reviewer:
         reply: ModelReply | None = None
         try:
             outcome.requests += 1
-            reply = self.client.complete(messages, deadline=self.deadline.at)
+            reply = (client or self.client).complete(messages, deadline=self.deadline.at)
         except EndpointError as exc:
-            with self._lock:
-                self._fatal = self._fatal or str(exc)
+            if client is None:
+                with self._lock:
+                    self._fatal = self._fatal or str(exc)
             raise
         finally:
             used = 0
@@ -209,6 +221,10 @@ class Reviewer:
 
     # -- the whole review --------------------------------------------------------------------
 
+    def _cancel(self) -> None:
+        for client in (self.client, *self.other_clients):
+            client.cancel()
+
     def _chunk_work(self, chunk: Chunk) -> Step[ChunkOutcome]:
         outcome = self.review_chunk(chunk)
         then = self.follow_up(self, outcome) if self.follow_up is not None else None
@@ -228,7 +244,7 @@ class Reviewer:
                 chunks[slot], failure="the review's --timeout was reached before this chunk ended"
             ),
             # Wake retry waits and streams still running: nothing they get is used.
-            on_deadline=self.client.cancel,
+            on_deadline=self._cancel,
             on_progress=self.on_progress,
         )
         outcomes = pool.run([partial(self._chunk_work, chunk) for chunk in chunks])

@@ -41,6 +41,8 @@ from typing import Any
 Json = dict[str, Any]
 
 DEFAULT_CONTENT = '{"score": 8, "issues": []}'
+# How a self-check request is recognised: its system message names the answer's key.
+VERIFY_MARK = '"verdicts"'
 FORMAT_UNAVAILABLE = "This response_format type is unavailable now"
 JSON_WORD_REQUIRED = (
     "'messages' must contain the word 'json' in some form, to use 'response_format' of type "
@@ -224,6 +226,24 @@ class RecordedRequest:
     def model(self) -> str | None:
         model = self.body.get("model")
         return model if isinstance(model, str) else None
+
+    @property
+    def is_verify(self) -> bool:
+        """A self-check request (reviewbot's verify.j2): its system message names "verdicts"."""
+        return VERIFY_MARK in (self.system or "")
+
+    def verify_findings(self) -> list[Json]:
+        """The findings a self-check request lists (its first user message), or []."""
+        text = self._text_of("user", last=False) or ""
+        _, sep, rest = text.partition("Findings:\n")
+        if not sep:
+            return []
+        listed = rest.split("\n\nCode they cite:", 1)[0]
+        try:
+            found = json.loads(listed)
+        except ValueError:
+            return []
+        return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
 
 
 Responder = Callable[[RecordedRequest], Reply | str]
@@ -427,6 +447,12 @@ class FakeOpenAI:
         self.port = port
         self._lock = threading.Lock()
         self._script: collections.deque[Reply] = collections.deque()
+        # Self-check requests never take the review script or call `responder`: they take
+        # `script_verify` replies, then `verify_responder`, then verdicts from `verdicts`.
+        self._verify_script: collections.deque[Reply] = collections.deque()
+        self.verify_responder: Responder | None = None
+        # finding title -> verdict fields ({"keep": False, "reason": ...}); unnamed: keep
+        self.verdicts: dict[str, Json] = {}
         self._in_flight = 0
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
@@ -483,6 +509,32 @@ class FakeOpenAI:
         """Queue answers for the next valid chat requests, in order; a str is the content."""
         with self._lock:
             self._script.extend(r if isinstance(r, Reply) else Reply(content=r) for r in replies)
+
+    def script_verify(self, *replies: Reply | str) -> None:
+        """Queue answers for the next self-check requests, in order; a str is the content."""
+        with self._lock:
+            self._verify_script.extend(
+                r if isinstance(r, Reply) else Reply(content=r) for r in replies
+            )
+
+    @property
+    def verify_requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.is_verify]
+
+    @property
+    def review_requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if not r.is_verify]
+
+    def verdicts_for(self, record: RecordedRequest) -> str:
+        """The default self-check answer: a verdict per listed finding, from `verdicts` by title."""
+        out = []
+        for finding in record.verify_findings():
+            verdict: Json = {"id": finding.get("id"), "keep": True, "reason": "real problem"}
+            verdict.update(self.verdicts.get(str(finding.get("title")), {}))
+            out.append(verdict)
+        return json.dumps({"verdicts": out})
 
     @property
     def pending(self) -> int:
@@ -642,13 +694,16 @@ class FakeOpenAI:
         return None
 
     def _next_reply(self, record: RecordedRequest) -> Reply:
+        verify = record.is_verify
         with self._lock:
-            if self._script:
-                return self._script.popleft()
-        if self.responder is None:
-            return Reply(content=DEFAULT_CONTENT)
+            queue = self._verify_script if verify else self._script
+            if queue:
+                return queue.popleft()
+        responder = self.verify_responder if verify else self.responder
+        if responder is None:
+            return Reply(content=self.verdicts_for(record) if verify else DEFAULT_CONTENT)
         try:
-            reply = self.responder(record)
+            reply = responder(record)
         except Exception as exc:
             with self._lock:
                 self.errors.append(exc)

@@ -101,7 +101,7 @@ def test_output_file_gets_the_format_and_the_terminal_the_text_report(
     assert "Score: 6/10" in result.stdout
     assert "def add(a, b):" in result.stdout
     assert not result.stdout.lstrip().startswith(("{", "::", "##"))
-    assert len(endpoint_env.requests) == 1
+    assert len(endpoint_env.review_requests) == 1
 
 
 def test_output_file_keeps_the_exit_code_and_has_no_colour(
@@ -256,7 +256,7 @@ def test_staged_review_sends_only_staged_lines_of_the_named_files(
 
     result = run("--staged", "app.py", "other.py")
     assert result.exit_code == 0, result.output
-    [request] = endpoint_env.requests
+    [request] = endpoint_env.review_requests
     user = request.user or ""
     assert [code for _, code in shown_files(user)["app.py"]] == [
         "",

@@ -51,6 +51,7 @@ def settings(**overrides: Any) -> Settings:
         "token_encoding": "estimate",
         "cache": False,
         "concurrency": 1,
+        "verify": False,  # the self-check has its own tests (test_selfcheck.py)
     }
     return load_settings(base | overrides)
 

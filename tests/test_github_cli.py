@@ -47,7 +47,7 @@ def test_pr_url_prints_the_review_without_posting(
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {i["path"] for i in data["issues"]} == {"calc.py", "notes 文件.md"}
-    assert github.reviews == [] and len(model.requests) == 1
+    assert github.reviews == [] and len(model.review_requests) == 1
     assert all(r.method == "GET" for r in github.requests)
 
 

@@ -220,7 +220,7 @@ def test_try_repo_blocks_a_high_finding_and_sends_only_the_staged_diff(
     assert "Failed" in output and "- exit code: 1" in output
     assert "app.py:3: high: Problem at app.py:3 — Explain and fix." in output
     assert "SKIP=reviewbot git commit" in output
-    assert len(model_server.requests) == 1
+    assert len(model_server.review_requests) == 1
     assert_only_staged_lines_were_sent(model_server)
     assert repo.read("app.py") == UNSTAGED, "pre-commit restores the unstaged edits"
 
@@ -270,11 +270,11 @@ def test_blocked_commit_retried_is_answered_from_the_cache(
     first = project.commit("add divide")
     assert first.returncode != 0, "the high finding blocks the commit"
     assert project.repo.run("rev-parse", "HEAD") == head
-    assert len(model_server.requests) == 1
+    assert len(model_server.review_requests) == 1
 
     second = project.commit("add divide")
     assert second.returncode != 0
-    assert len(model_server.requests) == 1, "the retried commit sends nothing"
+    assert len(model_server.review_requests) == 1, "the retried commit sends nothing"
     finding = "app.py:3: high: Problem at app.py:3 — Explain and fix."
     assert finding in first.stdout + first.stderr
     assert finding in second.stdout + second.stderr
@@ -282,7 +282,7 @@ def test_blocked_commit_retried_is_answered_from_the_cache(
     skipped = project.commit("add divide", SKIP="reviewbot")
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr
     assert project.repo.run("rev-parse", "HEAD") != head
-    assert len(model_server.requests) == 1
+    assert len(model_server.review_requests) == 1
     assert project.repo.read("app.py") == UNSTAGED
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from reviewbot.anchor import LineAnchors
 from reviewbot.diffmodel import Diff
 from reviewbot.findings import Finding
-from reviewbot.reporters.labels import one_line
+from reviewbot.reporters.labels import TEXT_ONLY, one_line
 from reviewbot.reporters.markdown import ICON, fence_for, neutralise
 
 _SUGGESTION_FENCE = re.compile(r"^( {0,3}(?:`{3,}|~{3,})\s*)suggestion\b", re.MULTILINE)
@@ -83,12 +83,15 @@ def comment_body(finding: Finding, fp: str) -> str:
     if body:
         parts.append(body)
     if finding.suggestion is not None and len(finding.suggestion) < MAX_BODY // 2:
-        # A suggestion block replaces exactly the commented lines, which are the finding's own.
         code = finding.suggestion.removesuffix("\n")
         fence = fence_for(code)
-        parts.append(
-            f"{fence}suggestion\n{code}\n{fence}" if code else f"{fence}suggestion\n{fence}"
-        )
+        if finding.suggestion_committable:
+            # A suggestion block replaces exactly the commented lines, the finding's own.
+            parts.append(
+                f"{fence}suggestion\n{code}\n{fence}" if code else f"{fence}suggestion\n{fence}"
+            )
+        elif code:
+            parts.append(f"{TEXT_ONLY}\n\n{fence}text\n{code}\n{fence}")
     parts.append(f"<!-- reviewbot:fp={fp} -->")
     return "\n\n".join(parts)
 

@@ -9,6 +9,7 @@ from reviewbot.findings import Finding, ReviewResult
 from reviewbot.github.comments import CommentPlan, safe_text
 from reviewbot.github.pullsource import PullInfo
 from reviewbot.reporters.labels import (
+    filtered_line,
     last_line,
     one_line,
     ordered,
@@ -103,6 +104,9 @@ def render_summary(result: ReviewResult, ctx: SummaryContext) -> str:
     if result.failed_chunks:
         parts.append("### Chunks that failed")
         parts.append("\n".join(failed_item(f) for f in result.failed_chunks))
+    filtered = filtered_line(result)
+    if filtered:
+        parts.append(safe_text(filtered) + ".")
     parts.append(f"<sub>{safe_text(stats_line(result))}</sub>")
     body = "\n\n".join(parts) + "\n"
     room = MAX_SUMMARY - len(ctx.record)

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from reviewbot.findings import Finding, ReviewResult, Severity
 from reviewbot.reporters.base import Reporter
-from reviewbot.reporters.labels import failed_label, last_line, one_line, ordered, summary_line
+from reviewbot.reporters.labels import (
+    TEXT_ONLY,
+    failed_label,
+    last_line,
+    one_line,
+    ordered,
+    summary_line,
+)
 
 LEVEL = {
     Severity.CRITICAL: "error",
@@ -46,7 +53,8 @@ def command(level: str, message: str, properties: dict[str, str | int | None]) -
 def _annotation(finding: Finding) -> str:
     message = finding.body.strip() or one_line(finding.title)
     if finding.suggestion is not None:
-        message += "\n\nSuggested replacement:\n" + (finding.suggestion or "(delete these lines)")
+        label = "Suggested replacement:" if finding.suggestion_committable else TEXT_ONLY
+        message += f"\n\n{label}\n" + (finding.suggestion or "(delete these lines)")
     located = finding.path is not None
     return command(
         LEVEL[finding.severity],

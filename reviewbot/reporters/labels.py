@@ -119,6 +119,11 @@ def work_line(result: ReviewResult) -> str:
 def token_line(result: ReviewResult) -> str:
     stats = result.stats
     line = f"{stats.prompt_tokens:,} prompt + {stats.completion_tokens:,} completion tokens"
+    if stats.verify_requests:
+        line += (
+            f" (self-check: {stats.verify_prompt_tokens:,} + "
+            f"{stats.verify_completion_tokens:,} more)"
+        )
     cost = cost_text(result)
     if cost is not None:
         line += f", estimated cost {cost}"
@@ -137,3 +142,22 @@ def cost_text(result: ReviewResult) -> str | None:
 
 def stats_line(result: ReviewResult) -> str:
     return f"{work_line(result)}, {token_line(result)}"
+
+
+TEXT_ONLY = "Suggested change (apply by hand: it does not fit the lines as they stand):"
+
+
+def filtered_line(result: ReviewResult) -> str | None:
+    """What the self-check and --min-severity left out; None when they left out nothing."""
+    stats = result.stats
+    parts = []
+    if stats.rejected:
+        parts.append(f"the self-check dropped {plural(stats.rejected, 'finding')}")
+    if stats.unverified:
+        parts.append(f"{plural(stats.unverified, 'finding')} kept unverified")
+    if stats.below_threshold:
+        parts.append(f"{plural(stats.below_threshold, 'finding')} below min-severity not shown")
+    if not parts:
+        return None
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:]

@@ -15,8 +15,10 @@ from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, Ski
 from reviewbot.reporters.base import Reporter
 from reviewbot.reporters.labels import (
     SEVERITIES,
+    TEXT_ONLY,
     changed_note,
     counts,
+    filtered_line,
     line_span,
     one_line,
     ordered,
@@ -146,6 +148,9 @@ class MarkdownReporter(Reporter):
         if result.failed_chunks:
             parts.append("### Failed chunks")
             parts.append("\n".join(failed_item(f) for f in result.failed_chunks))
+        filtered = filtered_line(result)
+        if filtered:
+            parts.append(neutralise(filtered) + ".")
         parts.append(f"<sub>{stats_line(result)}</sub>")
         return "\n\n".join(parts) + "\n"
 
@@ -173,5 +178,6 @@ class MarkdownReporter(Reporter):
         elif finding.suggestion is not None:
             code = finding.suggestion.removesuffix("\n")
             fence = fence_for(code)
-            blocks.append(f"Suggested replacement:\n\n{fence}\n{code}\n{fence}")
+            label = "Suggested replacement:" if finding.suggestion_committable else TEXT_ONLY
+            blocks.append(f"{label}\n\n{fence}\n{code}\n{fence}")
         return "\n\n".join(blocks)

@@ -14,9 +14,11 @@ from reviewbot.findings import Finding, ReviewResult, Severity
 from reviewbot.reporters.base import Reporter
 from reviewbot.reporters.labels import (
     SEVERITIES,
+    TEXT_ONLY,
     compact_line,
     counts,
     failed_label,
+    filtered_line,
     location_label,
     one_line,
     ordered,
@@ -108,7 +110,8 @@ class TextReporter(Reporter):
         if finding.code:
             console.print(_indent(self._code(finding), 2))
         if finding.suggestion is not None:
-            console.print(_indent(Text("Suggested replacement:", style="green"), 2))
+            label = "Suggested replacement:" if finding.suggestion_committable else TEXT_ONLY
+            console.print(_indent(Text(label, style="green"), 2))
             suggestion = Text()
             lines = finding.suggestion.split("\n") if finding.suggestion else []
             for line in lines or ["(delete these lines)"]:
@@ -147,6 +150,9 @@ class TextReporter(Reporter):
             console.print(Text(f"Model: {_clean(result.model)}"))
         console.print(Text(f"Stats: {work_line(result)}"))
         console.print(Text(f"Tokens: {token_line(result)}"))
+        filtered = filtered_line(result)
+        if filtered:
+            console.print(Text(f"Filtered: {filtered}"))
         stats = result.stats
         if stats.changed_lines:
             coverage = f"Reviewed {stats.reviewed_lines:,} of {stats.changed_lines:,} changed lines"
