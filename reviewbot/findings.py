@@ -36,6 +36,8 @@ class Finding(BaseModel):
     body: str
     suggestion: str | None = None
     anchor: AnchorKind = "line"
+    # True when every line the finding covers is unchanged context, not an added line.
+    context: bool = False
     # The new-side code lines the finding covers, for human reports; not part of the JSON contract.
     code: list[str] = Field(default_factory=list, exclude=True)
 

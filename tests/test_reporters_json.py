@@ -17,6 +17,7 @@ ISSUE_KEYS = [
     "body",
     "suggestion",
     "anchor",
+    "context",
 ]
 CONTRACT_STATS = [
     "chunks",
@@ -64,8 +65,14 @@ def test_issues_keep_text_verbatim_in_file_then_general_order() -> None:
         "body": INJECTION_BODY,
         "suggestion": FENCED_SUGGESTION,
         "anchor": "line",
+        "context": False,
     }
     assert issues[-1]["category"] is None and issues[-1]["suggestion"] is None
+
+
+def test_findings_on_unchanged_context_lines_say_so() -> None:
+    issues = json.loads(JsonReporter().render(full_result()))["issues"]
+    assert [(i["path"], i["line"]) for i in issues if i["context"]] == [("app.py", 40)]
 
 
 def test_non_ascii_is_written_as_is_and_indented() -> None:

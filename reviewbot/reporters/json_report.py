@@ -2,7 +2,8 @@
 
 The keys `score`, `issues` (path, line, end_line, severity, category, title, body, suggestion)
 and `stats` (chunks, requests, prompt_tokens, completion_tokens, failed_chunks, reasks, ...) are
-a public contract; `anchor` on issues and the top-level `skipped_files` and `failed_chunks`
+a public contract; `anchor` and `context` (true when the issue sits on unchanged context
+lines only) on issues and the top-level `skipped_files` and `failed_chunks`
 lists are additions that consumers may ignore.
 """
 
@@ -27,6 +28,7 @@ def issue(finding: Finding) -> dict[str, Any]:
         "body": finding.body,
         "suggestion": finding.suggestion,
         "anchor": finding.anchor,
+        "context": finding.context,
     }
 
 

@@ -1,4 +1,5 @@
-"""The report for people: findings grouped by file with their code, then a summary footer.
+"""The report for people: a one-line summary, findings grouped by file with their code (the
+files with the worst findings first), then the full statistics.
 
 Also holds the small helpers the other reporters share (labels, counts, the compact line).
 """
@@ -32,6 +33,23 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def ordered(findings: list[Finding]) -> list[Finding]:
     """Files by path (file-level findings first, then by line), general findings last."""
     return sorted(findings, key=Finding.sort_key)
+
+
+def by_worst_file(findings: list[Finding]) -> list[tuple[str | None, list[Finding]]]:
+    """Findings grouped by file, the file with the most severe finding first (ties by path,
+    general findings after files); within a file, file-level findings first, then by line."""
+    groups = [(path, list(group)) for path, group in groupby(ordered(findings), key=_path)]
+
+    def worst_first(item: tuple[str | None, list[Finding]]) -> tuple[int, int, str]:
+        path, group = item
+        worst = max(f.severity.rank for f in group)
+        return (-worst, 1 if path is None else 0, path or "")
+
+    return sorted(groups, key=worst_first)
+
+
+def _path(finding: Finding) -> str | None:
+    return finding.path
 
 
 def counts(result: ReviewResult) -> dict[Severity, int]:
@@ -76,7 +94,8 @@ def compact_line(finding: Finding) -> str:
     where = "(general)" if finding.path is None else finding.path
     if finding.path is not None and finding.line is not None:
         where = f"{finding.path}:{finding.line}"
-    head = f"{where}: {finding.severity.value}: {one_line(finding.title)}"
+    mark = "[context] " if finding.context else ""
+    head = f"{where}: {finding.severity.value}: {mark}{one_line(finding.title)}"
     summary = first_line(finding.body)
     return f"{head} — {summary}" if summary else head
 
@@ -192,17 +211,48 @@ class TextReporter(Reporter):
         console.print(Text(f"reviewbot: {summary_line(result)}"), soft_wrap=True)
 
     def _full(self, console: Console, result: ReviewResult) -> None:
-        findings = ordered(result.findings)
-        for path, group in groupby(findings, key=lambda f: f.path):
+        if result.findings:
+            console.print(self._headline(result))
+            console.print()
+        for path, group in by_worst_file(result.findings):
             header = "General" if path is None else path
             console.print(Text(_clean(header), style="bold underline"))
             console.print()
             for finding in group:
                 self._finding(console, finding)
-        if not findings:
+        if not result.findings:
             console.print(Text("No findings.", style="bold green"))
             console.print()
         self._footer(console, result)
+
+    def _headline(self, result: ReviewResult) -> Text:
+        """Score and counts before the findings, so a long report starts with its verdict."""
+        line = Text()
+        line.append(f"Score {score_label(result)}", style="bold")
+        line.append(" · ")
+        line.append(self._tally(result))
+        if result.skipped_files:
+            line.append(f" · {plural(len(result.skipped_files), 'file')} skipped")
+        if result.failed_chunks:
+            line.append(f" · {plural(len(result.failed_chunks), 'chunk')} failed", style="yellow")
+        return line
+
+    def _tally(self, result: ReviewResult) -> Text:
+        """ "5 findings (1 critical, 2 low)" with each severity in its colour."""
+        text = Text(plural(len(result.findings), "finding"))
+        if result.findings:
+            text.append(" (").append_text(self._by_severity(result)).append(")")
+        return text
+
+    def _by_severity(self, result: ReviewResult) -> Text:
+        tally = counts(result)
+        text = Text()
+        shown = [sev for sev in SEVERITIES if tally[sev]]
+        for i, sev in enumerate(shown):
+            text.append(f"{tally[sev]} {sev.value}", style=_STYLE[sev])
+            if i < len(shown) - 1:
+                text.append(", ")
+        return text
 
     def _finding(self, console: Console, finding: Finding) -> None:
         head = Text()
@@ -211,6 +261,8 @@ class TextReporter(Reporter):
         head.append(_clean(one_line(finding.title)), style="bold")
         console.print(head)
         where = Text(_clean(location_label(finding)), style="dim")
+        if finding.context:
+            where.append("  [context]", style="yellow")
         if finding.category:
             where.append(f"  [{_clean(one_line(finding.category))}]", style="dim")
         console.print(_indent(where, 2))
@@ -244,15 +296,8 @@ class TextReporter(Reporter):
         line = Text()
         line.append(f"Score: {score_label(result)}", style="bold")
         line.append(f"   Findings: {len(result.findings)}")
-        tally = counts(result)
         if result.findings:
-            line.append(" (")
-            shown = [sev for sev in SEVERITIES if tally[sev]]
-            for i, sev in enumerate(shown):
-                line.append(f"{tally[sev]} {sev.value}", style=_STYLE[sev])
-                if i < len(shown) - 1:
-                    line.append(", ")
-            line.append(")")
+            line.append(" (").append_text(self._by_severity(result)).append(")")
         console.print(line)
         if result.model:
             console.print(Text(f"Model: {_clean(result.model)}"))
