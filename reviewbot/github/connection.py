@@ -1,4 +1,5 @@
-"""A PyGithub client configured for a bot: bounded retries that never repeat a POST."""
+"""A PyGithub client configured for a bot: bounded retries that never repeat a POST, and the
+headers GitHub documents (media type, API version, a User-Agent naming reviewbot)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,53 @@ import logging
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from github import Auth, Github, GithubException, GithubRetry
 
+from reviewbot import __version__
 from reviewbot.redact import register_secret
 
 PUBLIC_API = "https://api.github.com"
+# https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api
+MEDIA_TYPE = "application/vnd.github+json"
+API_VERSION = "2022-11-28"
+USER_AGENT = f"reviewbot/{__version__}"
 ACTIONS_BOT = "github-actions[bot]"
 # urllib3's idempotent methods: a POST that timed out may have been carried out, so it is
 # never retried blindly (publish.py checks the PR before posting again).
 RETRIED_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _URL = re.compile(r"^https?://(?P<host>[^/]+)/(?P<owner>[^/]+)/(?P<repo>[^/]+)/pulls?/(?P<n>\d+)")
 _SHORT = re.compile(r"^(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)#(?P<n>\d+)$")
+
+
+class _BotHeaders(Auth.Auth):
+    """The token, if any, and GitHub's recommended media type on every request.
+
+    PyGithub has no setting for default headers and lets requests send `Accept: */*`; the auth
+    hook is the one place every request passes, after a call has set its own media type (such
+    as a diff), which is kept.
+    """
+
+    def __init__(self, token: str | None) -> None:
+        self._token = token
+
+    @property
+    def token_type(self) -> str:
+        return "token"
+
+    @property
+    def token(self) -> str:
+        return self._token or ""
+
+    def authentication(self, headers: dict[str, Any]) -> None:
+        if self._token:
+            super().authentication(headers)
+        headers.setdefault("Accept", MEDIA_TYPE)
+
+    def mask_authentication(self, headers: dict[str, Any]) -> None:
+        if self._token:
+            headers["Authorization"] = "token (removed)"
 
 
 class GitHubError(RuntimeError):
@@ -60,7 +96,9 @@ def connect(token: str | None, api_url: str, *, retries: int = 3, timeout: int =
     write_interval = float(os.environ.get("REVIEWBOT_GITHUB_WRITE_INTERVAL", "1"))
     return Github(
         base_url=api_url.rstrip("/"),
-        auth=Auth.Token(token) if token else None,
+        auth=_BotHeaders(token),
+        user_agent=USER_AGENT,
+        api_version=API_VERSION,
         retry=retry,
         timeout=timeout,
         per_page=100,
