@@ -266,3 +266,25 @@ def test_staged_review_sends_only_staged_lines_of_the_named_files(
     ]
     assert "UNSTAGED_EDIT" not in user and "unstaged only" not in user
     assert "staged but not named" not in user
+
+
+def test_hook_finding_on_an_unstaged_file_is_pinned_by_its_quote(
+    endpoint_env: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hook_mode: None
+) -> None:
+    """The model names a file that is not staged but quotes a staged line verbatim: the finding
+    lands on that line, not as a general finding."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("app.py", CODE)
+    repo.write("other.py", "x = 1\n")
+    repo.commit("base")
+    repo.write("app.py", CODE + "\nTOKEN = 'ghp_example_not_real'\n")
+    repo.run("add", "app.py")
+    monkeypatch.chdir(repo.root)
+    wrong_file = issue("other.py", 1, "TOKEN = 'ghp_example_not_real'", severity="medium")
+    endpoint_env.script(Reply(content=content(7, [wrong_file])))
+
+    result = run("--staged")
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first == "app.py:8: medium: Problem at other.py:1 — Explain and fix."
+    assert "(general)" not in result.stdout
