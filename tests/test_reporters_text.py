@@ -4,7 +4,7 @@ import pytest
 from reporter_results import empty_result, full_result, line_finding
 from rich.cells import cell_len
 
-from reviewbot.findings import Finding, ReviewResult, Severity
+from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, Stats
 from reviewbot.reporters import ReportOptions, get_reporter
 from reviewbot.reporters.text import TextReporter
 
@@ -164,3 +164,36 @@ def test_counts_are_plural_only_when_more_than_one() -> None:
 
 def test_compact_empty_result() -> None:
     assert render(empty_result(), compact=True) == "reviewbot: no findings, score n/a\n"
+
+
+def failed_run(chunks: int, failed: int) -> ReviewResult:
+    return ReviewResult(
+        score=None if failed == chunks else 8,
+        stats=Stats(chunks=chunks, failed_chunks=failed, requests=chunks),
+        failed_chunks=[
+            FailedChunk(index=i, paths=[f"f{i}.py"], reason="could not reach 127.0.0.1:9")
+            for i in range(failed)
+        ],
+    )
+
+
+def test_a_review_that_could_not_run_never_reads_like_one_that_found_nothing() -> None:
+    out = render(failed_run(2, 2))
+    assert "No findings" not in out and "Score: n/a   Findings" not in out
+    assert out.splitlines()[0] == (
+        "Review failed: no chunk could be reviewed (could not reach 127.0.0.1:9)."
+    )
+    assert "Score: n/a   Review failed" in out
+    assert "Failed chunks (2):" in out
+    compact = render(failed_run(2, 2), compact=True)
+    assert compact.splitlines()[-1] == (
+        "reviewbot: review failed: no chunk could be reviewed (could not reach 127.0.0.1:9), "
+        "2 chunks failed"
+    )
+    assert "no findings" not in compact
+
+
+def test_some_chunks_failed_and_the_rest_found_nothing() -> None:
+    out = render(failed_run(3, 1))
+    assert "No findings in the chunks reviewed; 1 chunk of 3 failed." in out
+    assert "Score: 8/10   Findings: 0" in out

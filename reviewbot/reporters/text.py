@@ -123,16 +123,30 @@ def failed_label(failed: FailedChunk) -> str:
     return f"chunk {failed.index + 1} ({paths}) — {failed.reason}{note}"
 
 
+def nothing_reviewed(result: ReviewResult) -> bool:
+    """True when there were chunks to review and not one came back: the review did not run,
+    which must never read like a review that found nothing."""
+    return result.stats.chunks > 0 and len(result.failed_chunks) >= result.stats.chunks
+
+
+def failure_summary(result: ReviewResult) -> str:
+    """ "review failed: no chunk could be reviewed (timeout after 3 retries)"."""
+    reasons = list(dict.fromkeys(one_line(f.reason) for f in result.failed_chunks))
+    shown = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
+    return f"review failed: no chunk could be reviewed ({shown})"
+
+
 def summary_line(result: ReviewResult) -> str:
     """One line: findings by severity, score, skipped files and failed chunks."""
     tally = counts(result)
     total = len(result.findings)
     if total:
         parts = ", ".join(f"{n} {sev.value}" for sev, n in tally.items() if n)
-        text = f"{plural(total, 'finding')} ({parts})"
+        text = f"{plural(total, 'finding')} ({parts}), score {score_label(result)}"
+    elif nothing_reviewed(result):
+        text = failure_summary(result)
     else:
-        text = "no findings"
-    text += f", score {score_label(result)}"
+        text = f"no findings, score {score_label(result)}"
     if result.skipped_files:
         text += f", {plural(len(result.skipped_files), 'file')} skipped"
     if result.failed_chunks:
@@ -221,9 +235,21 @@ class TextReporter(Reporter):
             for finding in group:
                 self._finding(console, finding)
         if not result.findings:
-            console.print(Text("No findings.", style="bold green"))
+            console.print(self._no_findings(result))
             console.print()
         self._footer(console, result)
+
+    def _no_findings(self, result: ReviewResult) -> Text:
+        if nothing_reviewed(result):
+            failed = _clean(failure_summary(result))
+            return Text(failed[0].upper() + failed[1:] + ".", style="bold red")
+        if result.failed_chunks:
+            failed = plural(len(result.failed_chunks), "chunk")
+            return Text(
+                f"No findings in the chunks reviewed; {failed} of {result.stats.chunks} failed.",
+                style="bold yellow",
+            )
+        return Text("No findings.", style="bold green")
 
     def _headline(self, result: ReviewResult) -> Text:
         """Score and counts before the findings, so a long report starts with its verdict."""
@@ -295,7 +321,10 @@ class TextReporter(Reporter):
     def _footer(self, console: Console, result: ReviewResult) -> None:
         line = Text()
         line.append(f"Score: {score_label(result)}", style="bold")
-        line.append(f"   Findings: {len(result.findings)}")
+        if nothing_reviewed(result) and not result.findings:
+            line.append("   Review failed", style="bold red")
+        else:
+            line.append(f"   Findings: {len(result.findings)}")
         if result.findings:
             line.append(" (").append_text(self._by_severity(result)).append(")")
         console.print(line)
