@@ -81,6 +81,11 @@ def write_report(
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror}")
+        if fmt == "github":
+            # The runner reads workflow commands from stdout only: a file of them alone would
+            # annotate nothing.
+            click.echo(text, nl=False)
+            return
         # The terminal still gets the human report.
         click.echo(get_reporter("text", options).render(result), nl=False, color=color)
         return

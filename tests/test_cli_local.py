@@ -96,6 +96,9 @@ def test_output_file_gets_the_format_and_the_terminal_the_text_report(
     result = run("app.py", "--format", fmt, "--output", str(target))
     assert result.exit_code == 0, result.stderr
     CHECKS[fmt](target.read_text(encoding="utf-8"))
+    if fmt == "github":  # annotations work on stdout only: they go there too
+        assert result.stdout == target.read_text(encoding="utf-8")
+        return
     # The terminal report is the human one: code lines and the score footer, not the format.
     assert "Problem at app.py:1" in result.stdout
     assert "Score: 6/10" in result.stdout
