@@ -159,10 +159,10 @@ def review(
         settings = load_settings(overrides, cwd=Path(cwd))
         started = time.perf_counter()
         plan = plan_review(settings, parse_diff(diff_text))
-        result, fatal = run_review(plan, settings)
+        result = run_review(plan, settings)
         wall = time.perf_counter() - started
-        if fatal:
-            raise RuntimeError(f"the review failed: {fatal}")
+        if result.fatal:
+            raise RuntimeError(f"the review failed: {result.fatal}")
         requests = list(fake.requests)
         latencies = simulated_latencies(requests, latency)
         run = OurRun(

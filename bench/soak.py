@@ -308,7 +308,7 @@ def run_one(
         diff = parse_diff(make_diff(options.seed, number))
         plan = plan_review(settings, diff)
         backoff = Backoff(base=options.backoff_base, cap=options.backoff_cap)
-        result, _fatal = run_review(plan, settings, backoff=backoff)
+        result = run_review(plan, settings, backoff=backoff)
         record.seconds = time.monotonic() - started
         rendered = [get_reporter(fmt, ReportOptions(color=False)).render(result) for fmt in FORMATS]
         record.result = result

@@ -24,7 +24,7 @@ from reviewbot.github.pullreview import PullReview, review_pull
 from reviewbot.prompts import PromptError
 from reviewbot.redact import redact, register_secret
 from reviewbot.reporters import get_reporter
-from reviewbot.reporters.text import summary_line
+from reviewbot.reporters.labels import summary_line
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub's per-step cap
@@ -167,7 +167,7 @@ def run() -> int:
     gh = connect(token, os.environ.get("GITHUB_API_URL") or "https://api.github.com")
     outcome = review_pull(gh, base_repo, int(pull["number"]), settings, post=True)
     report(outcome)
-    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error, outcome.fatal)
+    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error)
     if unusable is not None:
         level = "warning" if code == EXIT_OK else "error"
         workflow_command(level, f"reviewbot: model endpoint unusable: {unusable}")

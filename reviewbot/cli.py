@@ -244,7 +244,7 @@ def command(
     try:
         if progress is not None:
             progress.start()
-        result, fatal = run_review(plan, settings, update)
+        result = run_review(plan, settings, update)
     except KeyboardInterrupt:
         fail("interrupted", 130)
         return
@@ -260,7 +260,7 @@ def command(
             "--max-tokens budget was spent",
             err=True,
         )
-    code, unusable = final_exit(result, settings.fail_on, settings.on_error, fatal)
+    code, unusable = final_exit(result, settings.fail_on, settings.on_error)
     if unusable is not None:
         if code == EXIT_OK:
             click.echo(

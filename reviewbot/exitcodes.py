@@ -25,26 +25,24 @@ def every_sent_chunk_failed(result: ReviewResult) -> bool:
     return sent > 0 and len(result.failed_chunks) - unsent == sent
 
 
-def exit_code_for(result: ReviewResult, fail_on: str, fatal: str | None = None) -> int:
-    if fatal is not None or every_sent_chunk_failed(result):
+def exit_code_for(result: ReviewResult, fail_on: str) -> int:
+    if result.fatal is not None or every_sent_chunk_failed(result):
         return EXIT_ENDPOINT
     return EXIT_FINDINGS if reaches(result, fail_on) else EXIT_OK
 
 
-def failure_reason(result: ReviewResult, fatal: str | None) -> str:
+def failure_reason(result: ReviewResult) -> str:
     """Why the endpoint counts as unusable, for the one line that says so."""
-    if fatal is not None:
-        return fatal
+    if result.fatal is not None:
+        return result.fatal
     reasons = sorted({failed.reason for failed in result.failed_chunks if not failed.unsent})
     return "every chunk failed: " + "; ".join(reasons[:3])
 
 
-def final_exit(
-    result: ReviewResult, fail_on: str, on_error: str, fatal: str | None = None
-) -> tuple[int, str | None]:
+def final_exit(result: ReviewResult, fail_on: str, on_error: str) -> tuple[int, str | None]:
     """The exit code once --on-error has had its say, and why the endpoint was unusable (None
     when it was fine). Every face reports the reason its own way."""
-    code = exit_code_for(result, fail_on, fatal)
+    code = exit_code_for(result, fail_on)
     if code != EXIT_ENDPOINT:
         return code, None
-    return (EXIT_OK if on_error == "pass" else EXIT_ENDPOINT), failure_reason(result, fatal)
+    return (EXIT_OK if on_error == "pass" else EXIT_ENDPOINT), failure_reason(result)

@@ -13,7 +13,7 @@ from reviewbot.findings import ReviewResult
 from reviewbot.llm import shown_url
 from reviewbot.redact import redact
 from reviewbot.reporters import ReportOptions, get_reporter
-from reviewbot.reporters.text import plural
+from reviewbot.reporters.labels import plural
 
 # The report's width when stdout is a file or a pipe: wide enough for code, narrow enough to
 # read in a pull request comment or a log viewer.

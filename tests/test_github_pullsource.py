@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,6 @@ from reviewbot.github.connection import GitHubError, connect, parse_pull_ref
 from reviewbot.github.pullsource import pull_diff, pull_info
 
 SHARED_DIFFS = Path(__file__).resolve().parents[2] / "shared" / "diffs"
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
 
 
 def tricky_diff(root: Path) -> str:

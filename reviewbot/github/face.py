@@ -48,7 +48,7 @@ def review_pull_request(
             say(note)
     if outcome.not_posted is not None:
         say(f"not posted: {outcome.not_posted}")
-    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error, outcome.fatal)
+    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error)
     if unusable is not None:
         say(f"endpoint unusable: {unusable}")
     if post and outcome.not_posted is not None and code == EXIT_OK:

@@ -33,7 +33,6 @@ from reviewbot.review import ProgressCallback
 class PullReview:
     pull: PullInfo
     result: ReviewResult
-    fatal: str | None  # the endpoint error that stopped the review, if one did
     published: Published | None = None
     not_posted: str | None = None  # why a requested post did not happen
 
@@ -76,11 +75,11 @@ def review_pull(
     pr, pull = source.pr, source.pull
     plan = plan_review(settings, source.diff)
     plan.prepared.skipped[:0] = source.skipped
-    result, fatal = run_review(plan, settings, on_progress)
-    outcome = PullReview(pull, result, fatal)
+    result = run_review(plan, settings, on_progress)
+    outcome = PullReview(pull, result)
     if not post:
         return outcome
-    if fatal is not None or every_sent_chunk_failed(result):
+    if result.fatal is not None or every_sent_chunk_failed(result):
         outcome.not_posted = "the model endpoint failed, so there is no review to post"
         return outcome
     try:

@@ -8,20 +8,20 @@ from urllib.parse import quote
 from reviewbot.findings import Finding, ReviewResult
 from reviewbot.github.comments import CommentPlan, safe_text
 from reviewbot.github.pullsource import PullInfo
-from reviewbot.reporters.markdown import (
-    ICON,
-    code_span,
-    failed_item,
-    severity_table,
-    skipped_item,
-)
-from reviewbot.reporters.text import (
+from reviewbot.reporters.labels import (
     last_line,
     one_line,
     ordered,
     plural,
     score_label,
     stats_line,
+)
+from reviewbot.reporters.markdown import (
+    ICON,
+    code_span,
+    failed_item,
+    severity_table,
+    skipped_item,
 )
 
 SUMMARY_MARKER = "<!-- reviewbot:summary -->"
