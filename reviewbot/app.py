@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reviewbot.cache import AnswerCache, ReviewCache
+from reviewbot.change import Change
 from reviewbot.chat import ChatClient
 from reviewbot.config import ConfigError, Settings, env
-from reviewbot.diffmodel import Diff
 from reviewbot.filters import FileFilter
 from reviewbot.findings import ReviewResult
 from reviewbot.llm import Backoff, Endpoint, ModelClient
@@ -138,11 +138,14 @@ class Plan:
         ]
 
 
-def plan_review(settings: Settings, diff: Diff, *, need_key: bool = True) -> Plan:
+def plan_review(settings: Settings, change: Change, *, need_key: bool = True) -> Plan:
     endpoint = resolve_endpoint(settings, need_key=need_key)
     counter = token_counter(settings, endpoint.model)
     renderer = renderer_for(settings)
-    prepared = prepare(diff, file_filter(settings), chunk_budget(settings, endpoint.model), counter)
+    budget = chunk_budget(settings, endpoint.model)
+    prepared = prepare(change.diff, file_filter(settings), budget, counter)
+    # What the source could not read is listed first, then what the filter and chunker left out.
+    prepared = replace(prepared, skipped=[*change.skipped, *prepared.skipped])
     return Plan(endpoint, prepared, renderer, counter, prices_for(settings, endpoint.model))
 
 

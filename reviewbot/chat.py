@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from reviewbot.errors import UnusableEndpoint
+
 
 @dataclass
 class ModelReply:
@@ -20,7 +22,7 @@ class ModelReply:
     usage_reported: bool = True
 
 
-class EndpointError(Exception):
+class EndpointError(UnusableEndpoint):
     """The endpoint cannot be used at all (auth, permission, wrong URL or model)."""
 
 

@@ -1,4 +1,5 @@
-"""Exit codes, a public contract: 0 ok, 1 findings at --fail-on, 2 usage/input, 3 endpoint."""
+"""Exit codes, a public contract: 0 ok, 1 findings at --fail-on, 2 usage/input, 3 endpoint,
+4 internal error (a bug in reviewbot)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_ENDPOINT = 3
+EXIT_INTERNAL = 4
 
 
 def reaches(result: ReviewResult, fail_on: str) -> bool:

@@ -17,6 +17,7 @@ from fake_chat import HANG, Entry, Messages, ScriptedChat, reply
 from keys import TEST_KEY
 
 from reviewbot.app import Plan, plan_review, run_review
+from reviewbot.change import Change
 from reviewbot.chat import EndpointError, RequestFailed
 from reviewbot.config import Settings, load_settings
 from reviewbot.diffparse import parse_diff
@@ -55,7 +56,7 @@ def settings(**overrides: Any) -> Settings:
 
 
 def plan_for(s: Settings, diff: str = DIFF) -> Plan:
-    return plan_review(s, parse_diff(diff))
+    return plan_review(s, Change(parse_diff(diff)))
 
 
 def review(script: list[Entry], **overrides: Any) -> tuple[ReviewResult, ScriptedChat]:
@@ -264,7 +265,7 @@ def test_a_bug_in_one_chunk_does_not_sink_the_others() -> None:
 def test_findings_merge_in_order_dedupe_keeps_the_worst_and_score_weights_by_lines() -> None:
     diff = new_file("a", 12) + new_file("b", 30)
     s = settings(max_chunk_tokens=500, concurrency=3)
-    plan = plan_review(s, parse_diff(diff))
+    plan = plan_review(s, Change(parse_diff(diff)))
     assert len(plan.prepared.plan.chunks) == 2
 
     def answers(messages: Messages) -> Entry:

@@ -22,6 +22,7 @@ from github import GithubException
 from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
+from reviewbot.errors import UserError
 from reviewbot.github.comments import CommentPlan, fingerprints_in
 from reviewbot.github.connection import ACTIONS_BOT
 from reviewbot.github.summary import SUMMARY_MARKER
@@ -39,7 +40,7 @@ MAX_WAIT = 90.0
 Render = Callable[[str | None], str]
 
 
-class PostingForbidden(RuntimeError):
+class PostingForbidden(UserError):
     """The token may not write to this PR (fork PR, read-only token, PR gone)."""
 
 
