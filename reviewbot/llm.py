@@ -263,7 +263,8 @@ class ModelClient:
                 if transient is None:
                     raise
                 problem, retry_after = transient
-            done = f"{problem} ({retry} retries)" if retry else problem
+            tries = "retry" if retry == 1 else "retries"
+            done = f"{problem} ({retry} {tries})" if retry else problem
             if retry >= self.max_retries:
                 raise RequestFailed(done)
             if retry_after is not None and retry_after > self.backoff.max_retry_after:

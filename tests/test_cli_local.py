@@ -126,7 +126,8 @@ def test_unwritable_output_is_a_usage_error(
 ) -> None:
     result = run("app.py", "--format", "json", "--output", str(tmp_path / "missing" / "r.json"))
     assert result.exit_code == 2
-    assert "cannot write" in result.stderr
+    assert "does not exist" in result.stderr
+    assert endpoint_env.requests == [], "refused before the review is paid for"
 
 
 # ---------------------------------------------------------------------- hook mode

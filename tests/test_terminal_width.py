@@ -1,4 +1,5 @@
-"""The text report takes the terminal's width, and 100 columns when stdout is not a terminal."""
+"""What a terminal shows: the report at the terminal's width (100 columns when stdout is not a
+terminal), and a progress bar that knows the number of chunks from the start."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import fcntl
 import json
 import os
 import pty
+import re
 import struct
 import subprocess
 import sys
@@ -82,3 +84,42 @@ def test_report_is_100_columns_when_not_a_terminal(endpoint_env: FakeOpenAI, app
     body_lines = [line for line in result.stdout.splitlines() if "sentence" in line]
     assert max(cell_len(line) for line in body_lines) <= 100
     assert max(cell_len(line) for line in body_lines) > 90
+
+
+def test_progress_bar_shows_the_total_from_the_start_and_tokens_so_far(
+    endpoint_env: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text("".join(f"value_{i} = compute({i})\n" for i in range(40)))
+    endpoint_env.latency = lambda body: 1.0  # long enough for the bar to be drawn
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR")}
+    args = ["a.py", "b.py", "--max-chunk-tokens", "600", "--concurrency", "1"]
+    try:
+        done = subprocess.Popen(
+            [sys.executable, "-m", "reviewbot", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            env=env,
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        out, _ = done.communicate(timeout=60)
+    finally:
+        os.close(leader)
+    assert done.returncode == 0
+    assert b"Stats: 2 chunks, 2 requests" in out
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    assert re.search(r"reviewing .* 0/2 ", screen), "the total before the first answer"
+    assert re.search(r"1/2 +[1-9][0-9,]* tokens", screen), "tokens spent after one chunk"

@@ -6,14 +6,19 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+import requests
 from github import Auth, Github, GithubException, GithubRetry
 
 from reviewbot import __version__
 from reviewbot.errors import UserError
-from reviewbot.redact import register_secret
+from reviewbot.exitcodes import EXIT_ENDPOINT
+from reviewbot.redact import redact, register_secret
 
 PUBLIC_API = "https://api.github.com"
 # https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api
@@ -59,6 +64,39 @@ class _BotHeaders(Auth.Auth):
 
 class GitHubError(UserError):
     """GitHub refused or failed a request; the message says what to fix."""
+
+
+class GitHubUnreachable(GitHubError):
+    """The network failed between us and GitHub (refused, unresolvable, timed out, TLS)."""
+
+    exit_code = EXIT_ENDPOINT
+
+
+def network_reason(exc: BaseException) -> str:
+    """The innermost cause in words ("Connection refused", "timed out"), not a pool's repr."""
+    reason: str | None = None
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and isinstance(current.strerror, str):
+            reason = current.strerror
+        elif isinstance(current, TimeoutError) or "timed out" in str(current).lower():
+            reason = reason or "timed out"
+        current = current.__cause__ or current.__context__
+    if reason is None and isinstance(exc, requests.Timeout):
+        reason = "timed out"
+    return redact(reason or str(exc))[:200]
+
+
+@contextmanager
+def reaching(api_url: str) -> Iterator[None]:
+    """Turns a network failure under PyGithub into GitHubUnreachable naming the host."""
+    try:
+        yield
+    except requests.exceptions.RequestException as exc:
+        host = urlsplit(api_url).netloc.rpartition("@")[2] or api_url
+        raise GitHubUnreachable(f"could not reach {host}: {network_reason(exc)}") from None
 
 
 @dataclass(frozen=True)
