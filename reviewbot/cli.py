@@ -105,9 +105,10 @@ def _exit(result: ReviewResult, settings: Settings, hook_mode: bool) -> NoReturn
     unsent = [f for f in result.failed_chunks if f.unsent]
     if unsent:
         lines = sum(f.changed_lines for f in unsent)
+        # The budget's own reason: "not sent: the run's --max-cost budget ($0.50) would be ..."
         click.echo(
-            f"reviewbot: {plural(len(unsent), 'chunk')} ({plural(lines, 'changed line')}) not "
-            "sent: the --max-tokens budget was spent",
+            f"reviewbot: {plural(len(unsent), 'chunk')} ({plural(lines, 'changed line')}) "
+            f"{unsent[0].reason}",
             err=True,
         )
     code, unusable = final_exit(result, settings.fail_on, settings.on_error)
@@ -226,6 +227,8 @@ def command(
             if progress is not None:
                 progress.stop()
         write_report(result, fmt, output, use_color, compact=hook_mode)
+        if plan.price_note and not hook_mode:
+            say(plan.price_note)
         _exit(result, settings, hook_mode)
 
 

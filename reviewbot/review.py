@@ -22,9 +22,10 @@ from reviewbot.chunker import Chunk, ChunkPlan, plan_chunks
 from reviewbot.diffmodel import Diff
 from reviewbot.filters import FileFilter
 from reviewbot.findings import ReviewResult, SkippedFile
-from reviewbot.limits import BudgetRefused, Deadline, TokenBudget
-from reviewbot.outcome import ChunkOutcome, Prices, merge
+from reviewbot.limits import BudgetRefused, Deadline, MoneyBudget, TokenBudget
+from reviewbot.outcome import ChunkOutcome, merge
 from reviewbot.pool import Step, Work, WorkPool
+from reviewbot.pricing import Price
 from reviewbot.prompts import PromptRenderer
 from reviewbot.redact import redact
 from reviewbot.tokens import TokenCounter
@@ -51,7 +52,8 @@ class EngineOptions:
     max_reasks: int
     deadline_seconds: float | None
     token_budget: int | None
-    prices: Prices | None
+    prices: Price | None
+    max_cost: float | None = None  # in the price's currency; needs `prices`
 
 
 @dataclass
@@ -107,12 +109,17 @@ class Reviewer:
         self.on_progress = on_progress
         self.follow_up = follow_up
         self.budget = TokenBudget(options.token_budget)
+        self.money = (
+            MoneyBudget(options.max_cost, options.prices)
+            if options.max_cost is not None and options.prices is not None
+            else None
+        )
         self.deadline = Deadline(None)
         self._lock = threading.Lock()
         self._fatal: str | None = None
         self._done = 0
         self._total = 0
-        self._tokens = (0, 0)
+        self._tokens = (0, 0, 0)  # prompt, completion, cached prompt tokens so far
 
     @property
     def fatal(self) -> str | None:
@@ -127,14 +134,14 @@ class Reviewer:
                 self._done = max(self._done, done)
             if total is not None:
                 self._total = total
-            prompt, completion = self._tokens
+            prompt, completion, cached = self._tokens
             prices = self.options.prices
             progress = Progress(
                 self._done,
                 self._total,
                 prompt,
                 completion,
-                prices.cost(prompt, completion) if prices is not None else None,
+                prices.cost(prompt, completion, cached) if prices is not None else None,
             )
         self.on_progress(progress)
 
@@ -149,6 +156,11 @@ class Reviewer:
             raise RequestFailed("the review's --timeout was reached before this chunk was sent")
         estimate = sum(len(m["content"]) for m in messages) // 3
         self.budget.reserve(estimate)
+        try:
+            held = self.money.reserve(estimate) if self.money is not None else 0.0
+        except BudgetRefused:
+            self.budget.settle(estimate, 0)
+            raise
         reply: ModelReply | None = None
         try:
             outcome.requests += 1
@@ -164,15 +176,24 @@ class Reviewer:
                     reply.prompt_tokens = sum(self.counter.count(m["content"]) for m in messages)
                     reply.completion_tokens = self.counter.count(reply.content or "")
                 outcome.prompt_tokens += reply.prompt_tokens
+                outcome.cached_tokens += reply.cached_tokens
                 outcome.completion_tokens += reply.completion_tokens
                 used = reply.prompt_tokens + reply.completion_tokens
                 with self._lock:
-                    prompt, completion = self._tokens
+                    prompt, completion, cached = self._tokens
                     self._tokens = (
                         prompt + reply.prompt_tokens,
                         completion + reply.completion_tokens,
+                        cached + reply.cached_tokens,
                     )
             self.budget.settle(estimate, used)
+            if self.money is not None:
+                self.money.settle(
+                    held,
+                    reply.prompt_tokens if reply else 0,
+                    reply.completion_tokens if reply else 0,
+                    reply.cached_tokens if reply else 0,
+                )
         if reply is not None:
             self._report()
         return reply

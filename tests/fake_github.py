@@ -307,6 +307,8 @@ class CommitState:
     diff: str
     files: list[FileDiff]
     date: str
+    change: str | None = None  # the diff from `parent`: what this push changed (compare API)
+    merged: str | None = None  # a second parent: this commit merged `merged` in
 
 
 @dataclass
@@ -412,6 +414,36 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+@dataclass
+class _App:
+    app_id: str
+    public_key_pem: str
+    slug: str
+    installations: dict[int, list[str]]
+    token_lifetime: int
+    issued: list[tuple[int, str]] = field(default_factory=list)  # (installation, token)
+    rejected_jwts: int = 0
+
+    def verify(self, token: str) -> bool:
+        """An RS256 JWT signed by the App's key, unexpired, issued by the App."""
+        import jwt  # PyJWT (a PyGithub dependency); only App tests need it
+
+        try:
+            claims = jwt.decode(
+                token,
+                self.public_key_pem,
+                algorithms=["RS256"],
+                options={"require": ["iat", "exp", "iss"], "verify_iss": False},
+            )
+        except jwt.PyJWTError:
+            self.rejected_jwts += 1
+            return False
+        if str(claims["iss"]) != self.app_id or claims["exp"] - claims["iat"] > 600:
+            self.rejected_jwts += 1
+            return False
+        return True
+
+
 # --------------------------------------------------------------------------- server
 
 
@@ -487,6 +519,9 @@ class FakeGitHub:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._routes = self._build_routes()
+        # GitHub App (enable_app): JWT-authenticated routes, installations, issued tokens
+        self.app: _App | None = None
+        self._files: dict[tuple[str, str, str], str] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -562,14 +597,34 @@ class FakeGitHub:
             self._pulls[repo, number] = pull
             return pull
 
-    def push(self, repo: str, number: int, diff: str, *, head_sha: str) -> None:
-        """A new head commit: the PR's diff becomes `diff`; older comments move or go outdated."""
+    def push(
+        self,
+        repo: str,
+        number: int,
+        diff: str,
+        *,
+        head_sha: str,
+        change: str | None = None,
+        force: bool = False,
+        merge_base: bool = False,
+    ) -> None:
+        """A new head commit: the PR's diff becomes `diff`; older comments move or go outdated.
+
+        For the compare API: `change` is the diff from the previous head to this one; `force`
+        makes it a force-push (the new commit does not descend from the old head); `merge_base`
+        makes it a merge of the base branch into the PR branch.
+        """
+        parse_diff(change or "")
         files = parse_diff(diff)
         with self._lock:
             pull = self.pull(repo, number)
             if pull.commit(head_sha) is not None or head_sha == pull.base_sha:
                 raise ValueError(f"{head_sha} is already a commit of {repo}#{number}")
-            pull.commits.append(CommitState(head_sha, pull.head_sha, diff, files, _now()))
+            parent = pull.base_sha if force else pull.head_sha
+            merged = pull.base_sha if merge_base else None
+            pull.commits.append(
+                CommitState(head_sha, parent, diff, files, _now(), change=change, merged=merged)
+            )
             for comment in pull.review_comments:
                 self._reanchor(pull, comment)
 
@@ -669,6 +724,31 @@ class FakeGitHub:
             headers=headers,
             times=times,
         )
+
+    def enable_app(
+        self,
+        app_id: str,
+        public_key_pem: str,
+        installations: dict[int, list[str]],
+        *,
+        slug: str = "reviewbot",
+        token_lifetime: int = 3600,
+    ) -> None:
+        """Act as a GitHub App's API too: `POST /app/installations/{id}/access_tokens` and
+        `GET /repos/{o}/{r}/installation` take a JWT signed with the App's private key (RS256,
+        checked against `public_key_pem`, `iss` = `app_id`). Issued tokens (``ghs_...``) can write
+        to the installation's repositories and act as ``{slug}[bot]``."""
+        with self._lock:
+            self.app = _App(app_id, public_key_pem, slug, dict(installations), token_lifetime)
+            for repos in installations.values():
+                for repo in repos:
+                    self.add_repo(repo)
+
+    def set_file(self, repo: str, path: str, text: str, *, ref: str = "main") -> None:
+        """Serve `text` at `GET /repos/{repo}/contents/{path}?ref={ref}`."""
+        with self._lock:
+            self.add_repo(repo)
+            self._files[repo, ref, path] = text
 
     # ----------------------------------------------------------------- plumbing
 
@@ -805,6 +885,9 @@ class FakeGitHub:
         return self._fault_response(fault) if fault is not None else resp
 
     def _dispatch(self, req: _Request) -> _Response:
+        app_answer = self._app_dispatch(req)
+        if app_answer is not None:
+            return app_answer
         auth = req.headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
         if scheme.lower() not in ("token", "bearer") or token.strip() not in self.tokens:
@@ -845,6 +928,7 @@ class FakeGitHub:
             ("GET", r"/rate_limit", self._get_rate_limit),
             ("GET", repo, self._get_repo),
             ("GET", repo + r"/commits/(?P<ref>[^/]+)", self._get_commit),
+            ("GET", repo + r"/compare/(?P<basehead>[^/]+)", self._compare),
             ("GET", repo + r"/pulls", self._list_pulls),
             ("GET", pr, self._get_pull),
             ("GET", pr + r"/files", self._list_files),
@@ -863,6 +947,7 @@ class FakeGitHub:
             ("GET", repo + r"/pulls/comments/(?P<cid>\d+)", self._get_review_comment),
             ("PATCH", repo + r"/pulls/comments/(?P<cid>\d+)", self._patch_review_comment),
             ("DELETE", repo + r"/pulls/comments/(?P<cid>\d+)", self._delete_review_comment),
+            ("GET", repo + r"/contents/(?P<path>.+)", self._get_contents),
             ("GET", repo + r"/issues/(?P<number>\d+)", self._get_issue),
             ("GET", repo + r"/issues/(?P<number>\d+)/comments", self._list_issue_comments),
             ("POST", repo + r"/issues/(?P<number>\d+)/comments", self._post_issue_comment),
@@ -1020,10 +1105,12 @@ class FakeGitHub:
             "committer": self._user(pull.author),
             "parents": [
                 {
-                    "sha": commit.parent,
-                    "url": f"{api}/commits/{commit.parent}",
-                    "html_url": f"https://github.com/{repo}/commit/{commit.parent}",
+                    "sha": parent,
+                    "url": f"{api}/commits/{parent}",
+                    "html_url": f"https://github.com/{repo}/commit/{parent}",
                 }
+                for parent in (commit.parent, commit.merged)
+                if parent is not None
             ],
         }
         if with_files and commit.parent == pull.base_sha:  # else the PR diff isn't this commit's
@@ -1090,6 +1177,92 @@ class FakeGitHub:
         }
         return _Response(200, {"resources": {"core": core}, "rate": core})
 
+    def _get_contents(self, req: _Request, repo: str, path: str) -> _Response:
+        ref = (req.query.get("ref") or ["main"])[0]
+        text = self._files.get((repo, ref, path))
+        if text is None:
+            raise _error(404, "Not Found", "https://docs.github.com/rest/repos/contents")
+        data = text.encode("utf-8")
+        sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        api = f"{self.api_url}/repos/{repo}/contents/{urllib.parse.quote(path)}?ref={ref}"
+        return _Response(
+            200,
+            {
+                "type": "file",
+                "encoding": "base64",
+                "size": len(data),
+                "name": path.rsplit("/", 1)[-1],
+                "path": path,
+                "content": b64encode(data).decode(),
+                "sha": sha,
+                "url": api,
+                "git_url": f"{self.api_url}/repos/{repo}/git/blobs/{sha}",
+                "html_url": f"https://github.com/{repo}/blob/{ref}/{path}",
+                "download_url": f"https://raw.githubusercontent.com/{repo}/{ref}/{path}",
+                "_links": {"self": api},
+            },
+        )
+
+    def _app_dispatch(self, req: _Request) -> _Response | None:
+        """The App's JWT-authenticated routes; None for every other request."""
+        tokens = re.fullmatch(r"/app/installations/(\d+)/access_tokens/?", req.path)
+        installation = re.fullmatch(r"/repos/([^/]+/[^/]+)/installation/?", req.path)
+        if self.app is None or not (
+            (tokens and req.method == "POST") or (installation and req.method == "GET")
+        ):
+            return None
+        app = self.app
+        scheme, _, jwt_text = req.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not app.verify(jwt_text.strip()):
+            raise _error(
+                401,
+                "A JSON web token could not be decoded",
+                "https://docs.github.com/rest/apps/apps",
+            )
+        if tokens:
+            iid = int(tokens[1])
+            if iid not in app.installations:
+                raise _error(404, "Not Found", "https://docs.github.com/rest/apps/apps")
+            token = f"ghs_app{iid}x{next(self._ids)}"
+            self.tokens[token] = "write"
+            self.token_users[token] = f"{app.slug}[bot]"
+            app.issued.append((iid, token))
+            expires = datetime.fromtimestamp(time.time() + app.token_lifetime, UTC)
+            return _Response(
+                201,
+                {
+                    "token": token,
+                    "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "permissions": {"pull_requests": "write", "contents": "read"},
+                    "repository_selection": "selected",
+                },
+            )
+        assert installation is not None
+        name = installation[1]
+        for iid, repos in app.installations.items():
+            if name in repos:
+                account = name.split("/")[0]
+                tokens_url = f"{self.api_url}/app/installations/{iid}/access_tokens"
+                return _Response(
+                    200,
+                    {
+                        "id": iid,
+                        "account": self._user(account) | {"type": "Organization"},
+                        "app_id": int(app.app_id) if app.app_id.isdigit() else app.app_id,
+                        "app_slug": app.slug,
+                        "target_type": "Organization",
+                        "repository_selection": "selected",
+                        "access_tokens_url": tokens_url,
+                        "repositories_url": f"{self.api_url}/installation/repositories",
+                        "html_url": f"https://github.com/settings/installations/{iid}",
+                        "permissions": {"pull_requests": "write", "contents": "read"},
+                        "events": ["pull_request"],
+                        "created_at": _now(),
+                        "updated_at": _now(),
+                    },
+                )
+        raise _error(404, "Not Found", "https://docs.github.com/rest/apps/apps")
+
     def _get_repo(self, req: _Request, repo: str) -> _Response:
         return _Response(200, self._repo_json(repo))
 
@@ -1110,6 +1283,87 @@ class FakeGitHub:
             f"No commit found for SHA: {ref}",
             "https://docs.github.com/rest/commits/commits#get-a-commit",
         )
+
+    # GET /compare/{base}...{head}: status from the commits' ancestry (identical, ahead, behind,
+    # diverged); files for "ahead" from the pushes' `change` diffs (one push, or from the PR's
+    # base); pushes made without `change` compare as "diverged"; an unknown commit answers 404
+    # like GitHub.
+    def _chain(self, pull: PullState, sha: str) -> list[CommitState]:
+        """`sha` and its first-parent ancestors among the PR's commits, newest first."""
+        out: list[CommitState] = []
+        commit = pull.commit(sha)
+        while commit is not None and commit not in out:
+            out.append(commit)
+            commit = pull.commit(commit.parent)
+        return out
+
+    def _compare(self, req: _Request, repo: str, basehead: str) -> _Response:
+        doc = "https://docs.github.com/rest/commits/commits#compare-two-commits"
+        base, sep, head = basehead.partition("...")
+        pull = next(
+            (
+                p
+                for p in self._pulls.values()
+                if p.repo == repo and p.commit(head) is not None and not p.deleted
+            ),
+            None,
+        )
+        known = pull is not None and (base == pull.base_sha or pull.commit(base) is not None)
+        if not sep or pull is None or not known:
+            raise _error(404, "Not Found", doc)
+        head_chain = self._chain(pull, head)
+        base_chain = self._chain(pull, base)
+        ahead_shas = [c.sha for c in head_chain]
+        behind_shas = [c.sha for c in base_chain]
+        if base == head:
+            status, ahead, behind = "identical", [], []
+        elif base == pull.base_sha or base in ahead_shas:
+            status, behind = "ahead", []
+            ahead = head_chain if base == pull.base_sha else head_chain[: ahead_shas.index(base)]
+        elif head in behind_shas:
+            status, ahead, behind = "behind", [], base_chain[: behind_shas.index(head)]
+        else:
+            shared = [c for c in head_chain if c.sha in behind_shas]
+            cut = ahead_shas.index(shared[0].sha) if shared else len(head_chain)
+            status, ahead = "diverged", head_chain[:cut]
+            behind = base_chain[: behind_shas.index(shared[0].sha)] if shared else base_chain
+        files: list[FileDiff]
+        top = head_chain[0]
+        if status == "ahead" and base == pull.base_sha:
+            files = top.files
+        elif status == "ahead" and len(ahead) == 1 and top.change is not None:
+            files = parse_diff(top.change)
+        elif status == "ahead":
+            # No `change` given to push(): the fake cannot know the diff, so it answers as for
+            # a rewritten history, and a bot falls back to reviewing the whole pull request.
+            status, behind = "diverged", [c for c in base_chain if c.sha != pull.base_sha]
+            files = top.files
+        elif status == "diverged":
+            files = top.files  # merge base = the PR's base after a force-push
+        else:
+            files = []
+        api = f"{self.api_url}/repos/{repo}"
+        base_commit = pull.commit(base) or CommitState(
+            pull.base_sha, "0" * 40, "", [], pull.created_at
+        )
+        body: Json = {
+            "url": f"{api}/compare/{basehead}",
+            "html_url": f"https://github.com/{repo}/compare/{basehead}",
+            "permalink_url": f"https://github.com/{repo}/compare/{basehead}",
+            "diff_url": f"https://github.com/{repo}/compare/{basehead}.diff",
+            "patch_url": f"https://github.com/{repo}/compare/{basehead}.patch",
+            "base_commit": self._commit_json(repo, base_commit, pull, with_files=False),
+            "merge_base_commit": self._commit_json(repo, base_commit, pull, with_files=False),
+            "status": status,
+            "ahead_by": len(ahead),
+            "behind_by": len(behind),
+            "total_commits": len(ahead),
+            "commits": [
+                self._commit_json(repo, c, pull, with_files=False) for c in reversed(ahead)
+            ],
+            "files": [self._file_json(pull, f, head) for f in files[:300]],
+        }
+        return _Response(200, body)
 
     def _list_pulls(self, req: _Request, repo: str) -> _Response:
         pulls = sorted(

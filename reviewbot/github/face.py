@@ -46,6 +46,9 @@ def review_pull_request(
     with reaching(api_url):
         outcome = review_pull(gh, ref.repo, ref.number, settings, post=post)
     write_report(outcome.result, fmt, output, sys.stdout.isatty(), compact=False)
+    for note in (outcome.scope, outcome.price_note):
+        if note:
+            say(note)
     if outcome.published is not None:
         say(f"review posted: {outcome.published.review_url}")
         for note in outcome.published.notes:

@@ -34,6 +34,8 @@ class SummaryContext:
     pull: PullInfo
     plan: CommentPlan
     inline_refused: str | None = None  # GitHub's reason when inline comments had to move here
+    scope_line: str | None = None  # what this run looked at: "reviewed abc1234…def5678: ..."
+    record: str = ""  # the hidden run record (runrecord.py) the next run builds on
 
 
 def blob_link(pull: PullInfo, finding: Finding) -> str:
@@ -68,6 +70,8 @@ def render_summary(result: ReviewResult, ctx: SummaryContext) -> str:
     if result.model:
         head += f" · model {code_span(one_line(result.model))}"
     parts = [SUMMARY_MARKER, "## reviewbot review", head]
+    if ctx.scope_line:
+        parts.append(safe_text(ctx.scope_line))
     if result.findings:
         parts.append(severity_table(result))
     posted_inline = [] if ctx.inline_refused else plan.inline
@@ -101,7 +105,8 @@ def render_summary(result: ReviewResult, ctx: SummaryContext) -> str:
         parts.append("\n".join(failed_item(f) for f in result.failed_chunks))
     parts.append(f"<sub>{safe_text(stats_line(result))}</sub>")
     body = "\n\n".join(parts) + "\n"
-    if len(body) > MAX_SUMMARY:
-        cut = body[:MAX_SUMMARY].rsplit("\n- ", 1)[0]
+    room = MAX_SUMMARY - len(ctx.record)
+    if len(body) > room:
+        cut = body[:room].rsplit("\n- ", 1)[0]
         body = cut + "\n\n*(summary truncated: GitHub limits a review body to 65,536 characters)*\n"
-    return body
+    return body + (ctx.record + "\n" if ctx.record else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
+from reviewbot.pricing import format_money
 
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
@@ -152,9 +153,20 @@ def work_line(result: ReviewResult) -> str:
 def token_line(result: ReviewResult) -> str:
     stats = result.stats
     line = f"{stats.prompt_tokens:,} prompt + {stats.completion_tokens:,} completion tokens"
-    if stats.estimated_cost is not None:
-        line += f", estimated cost {stats.estimated_cost:.4f}"
+    cost = cost_text(result)
+    if cost is not None:
+        line += f", estimated cost {cost}"
     return line
+
+
+def cost_text(result: ReviewResult) -> str | None:
+    """The run's estimated cost with its currency: ¥0.012, $0.0040."""
+    stats = result.stats
+    if stats.estimated_cost is None:
+        return None
+    if stats.currency is None:
+        return f"{stats.estimated_cost:.2g}"
+    return format_money(stats.estimated_cost, stats.currency)
 
 
 def stats_line(result: ReviewResult) -> str:
