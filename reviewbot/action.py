@@ -19,7 +19,7 @@ from reviewbot.config import ConfigError, Settings, load_settings
 from reviewbot.errors import error_handler
 from reviewbot.exitcodes import EXIT_OK, final_exit
 from reviewbot.findings import ReviewResult
-from reviewbot.github.connection import connect
+from reviewbot.github.connection import connect, reaching
 from reviewbot.github.pullreview import PullReview, review_pull
 from reviewbot.redact import redact, register_secret
 from reviewbot.reporters import get_reporter
@@ -185,7 +185,8 @@ def run() -> int:
         raise ConfigError("no GitHub token: set the github-token input")
     api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
     gh = connect(token, api_url, write_interval=settings.github_write_interval)
-    outcome = review_pull(gh, base_repo, int(pull["number"]), settings, post=True)
+    with reaching(api_url):
+        outcome = review_pull(gh, base_repo, int(pull["number"]), settings, post=True)
     report(outcome)
     code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error)
     if unusable is not None:

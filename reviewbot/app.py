@@ -19,6 +19,7 @@ from reviewbot.providers import (
     context_for,
     default_chunk_budget,
     get_provider,
+    is_openai_api,
     is_reasoning_model,
 )
 from reviewbot.redact import register_env_secrets, register_secret
@@ -89,6 +90,7 @@ def resolve_endpoint(settings: Settings, *, need_key: bool = True) -> Endpoint:
         model=resolve_model(settings, provider),
         provider=provider.name if provider else None,
         first_mode=first,
+        openai_api=is_openai_api(provider, base_url),
     )
 
 

@@ -13,11 +13,14 @@ from reviewbot import __version__
 from reviewbot.app import plan_review, run_review
 from reviewbot.change import DiffSource
 from reviewbot.config import Settings, load_settings
-from reviewbot.errors import error_handler
+from reviewbot.errors import UserError, error_handler
 from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, final_exit
 from reviewbot.findings import ReviewResult
 from reviewbot.redact import redact
 from reviewbot.reporters import FORMATS
+from reviewbot.reporters.labels import plural
+from reviewbot.review import Progress as ReviewProgress
+from reviewbot.review import ProgressCallback
 from reviewbot.settingflags import SettingFlags, overrides, setting_options
 from reviewbot.sources import DiffFile, GitChanges, WholeFiles
 from reviewbot.terminal import fail, print_plan, say, write_report
@@ -39,6 +42,19 @@ def _instructions(value: str | None) -> str | None:
     return value
 
 
+def _check_paths(settings: Settings, output: Path | None) -> None:
+    """Path options that cannot work, refused before any work is done (--prompt-dir is
+    checked where the prompts are read)."""
+    if output is not None:
+        if output.is_dir():
+            raise UserError(f"--output {output} is a directory; name a file")
+        folder = output.parent
+        if not folder.is_dir():
+            raise UserError(f"--output {output}: directory {folder} does not exist")
+    if settings.cache and settings.cache_dir.exists() and not settings.cache_dir.is_dir():
+        raise UserError(f"cache directory {settings.cache_dir} is not a directory (--cache-dir)")
+
+
 def _source(
     files: tuple[str, ...], diff_arg: str | None, base: str | None, staged: bool, settings: Settings
 ) -> DiffSource:
@@ -57,7 +73,8 @@ def _source(
     fail("nothing to review: name FILES, or use --diff, --base, --staged or --pr")
 
 
-def _progress(enabled: bool) -> tuple[Any, Any]:
+def _progress(enabled: bool, chunks: int) -> tuple[Any, ProgressCallback | None]:
+    """A progress bar on stderr: chunks done of all from the start, tokens and cost so far."""
     if not enabled:
         return None, None
     from rich.console import Console
@@ -67,14 +84,18 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
+        "{task.fields[spent]}",
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
     )
-    task = progress.add_task("reviewing", total=None)
+    task = progress.add_task("reviewing", total=chunks, spent="")
 
-    def update(done: int, total: int) -> None:
-        progress.update(task, completed=done, total=total)
+    def update(state: ReviewProgress) -> None:
+        spent = f"{state.prompt_tokens + state.completion_tokens:,} tokens"
+        if state.cost is not None:
+            spent += f" · cost {state.cost:.4f}"
+        progress.update(task, completed=state.done, total=state.total, spent=spent)
 
     return progress, update
 
@@ -86,7 +107,8 @@ def _exit(result: ReviewResult, settings: Settings, hook_mode: bool) -> NoReturn
         lines = sum(f.changed_lines for f in unsent)
         # The budget's own reason: "not sent: the run's --max-cost budget ($0.50) would be ..."
         click.echo(
-            f"reviewbot: {len(unsent)} chunk(s) ({lines} changed lines) {unsent[0].reason}",
+            f"reviewbot: {plural(len(unsent), 'chunk')} ({plural(lines, 'changed line')}) "
+            f"{unsent[0].reason}",
             err=True,
         )
     code, unusable = final_exit(result, settings.fail_on, settings.on_error)
@@ -126,7 +148,8 @@ def _exit(result: ReviewResult, settings: Settings, hook_mode: bool) -> NoReturn
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
-    help="Write --format to FILE; the terminal still gets the text report.",
+    help="Write --format to FILE; the terminal still gets the text report (with --format "
+    "github, the annotations, which work only on stdout).",
 )
 @click.option(
     "--config",
@@ -167,6 +190,7 @@ def command(
             # Under pre-commit the default is to block on high; a flag, REVIEWBOT_FAIL_ON or
             # the config file still decide when they say something.
             settings = settings.model_copy(update={"fail_on": "high"})
+        _check_paths(settings, output)
         if pr is not None:
             from reviewbot.github.face import review_pull_request
 
@@ -188,11 +212,13 @@ def command(
         if not plan.prepared.plan.chunks:
             click.echo(
                 "reviewbot: nothing to send to the model "
-                f"({len(plan.prepared.skipped)} file(s) skipped)",
+                f"({plural(len(plan.prepared.skipped), 'file')} skipped)",
                 err=True,
             )
         use_color = color if color is not None else sys.stdout.isatty()
-        progress, update = _progress(sys.stderr.isatty() and fmt == "text" and not hook_mode)
+        progress, update = _progress(
+            sys.stderr.isatty() and fmt == "text" and not hook_mode, len(plan.prepared.plan.chunks)
+        )
         try:
             if progress is not None:
                 progress.start()

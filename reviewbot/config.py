@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from pathlib import Path
@@ -190,12 +191,23 @@ def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSe
     return TomlConfigSettingsSource(settings_cls, toml_file=path, toml_table_header=header)
 
 
+def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+    """ " (did you mean 'language'?)" for a misspelt key, or nothing when none is close."""
+    known: list[str] = []
+    if len(loc) == 1:
+        known = list(Settings.model_fields)
+    elif len(loc) == 3 and loc[0] == "prices":
+        known = list(ModelPrice.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def _one_line(exc: ValidationError, origin: str) -> str:
     problems = []
     for err in exc.errors(include_url=False):
         where = ".".join(str(p) for p in err["loc"]) or "settings"
         if err["type"] == "extra_forbidden":
-            problems.append(f"unknown key '{where}'")
+            problems.append(f"unknown key '{where}'{_did_you_mean(err['loc'])}")
         else:
             problems.append(f"{where}: {err['msg']}")
     return f"invalid configuration ({origin}): " + "; ".join(problems)

@@ -39,6 +39,8 @@ class Finding(BaseModel):
     # SARIF fix or rdjson suggestion (it did not fit the lines it replaces; reviewbot.suggest).
     suggestion_committable: bool = True
     anchor: AnchorKind = "line"
+    # True when every line the finding covers is unchanged context, not an added line.
+    context: bool = False
     # The new-side code lines the finding covers, for human reports; not part of the JSON contract.
     code: list[str] = Field(default_factory=list, exclude=True)
 

@@ -88,6 +88,10 @@ class PromptRenderer:
         self.settings = settings
         self.repo_rules = repo_rules or RepoRules()
         self.path_rules = tuple(path_rules)
+        if prompt_dir is not None and not prompt_dir.is_dir():
+            # Else Jinja would quietly fall back to the built-in templates.
+            problem = "is not a directory" if prompt_dir.exists() else "does not exist"
+            raise PromptError(f"prompt directory {prompt_dir} {problem} (--prompt-dir)")
         search = [str(prompt_dir)] if prompt_dir else []
         search.append(str(default_prompt_dir()))
         self._env = _environment(tuple(search))

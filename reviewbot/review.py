@@ -30,7 +30,19 @@ from reviewbot.prompts import PromptRenderer
 from reviewbot.redact import redact
 from reviewbot.tokens import TokenCounter
 
-ProgressCallback = Callable[[int, int], None]
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a review is: chunks done of all, and the tokens (and cost) spent so far."""
+
+    done: int
+    total: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass(frozen=True)
@@ -107,10 +119,33 @@ class Reviewer:
         self.deadline = Deadline(None)
         self._lock = threading.Lock()
         self._fatal: str | None = None
+        self._done = 0
+        self._total = 0
+        self._tokens = (0, 0, 0)  # prompt, completion, cached prompt tokens so far
 
     @property
     def fatal(self) -> str | None:
         return self._fatal
+
+    def _report(self, done: int | None = None, total: int | None = None) -> None:
+        """Tell on_progress where the run is: after every answer, not only every chunk."""
+        if self.on_progress is None:
+            return
+        with self._lock:
+            if done is not None:
+                self._done = max(self._done, done)
+            if total is not None:
+                self._total = total
+            prompt, completion, cached = self._tokens
+            prices = self.options.prices
+            progress = Progress(
+                self._done,
+                self._total,
+                prompt,
+                completion,
+                prices.cost(prompt, completion, cached) if prices is not None else None,
+            )
+        self.on_progress(progress)
 
     # -- asking ------------------------------------------------------------------------------
 
@@ -156,6 +191,13 @@ class Reviewer:
                 outcome.cached_tokens += reply.cached_tokens
                 outcome.completion_tokens += reply.completion_tokens
                 used = reply.prompt_tokens + reply.completion_tokens
+                with self._lock:
+                    prompt, completion, cached = self._tokens
+                    self._tokens = (
+                        prompt + reply.prompt_tokens,
+                        completion + reply.completion_tokens,
+                        cached + reply.cached_tokens,
+                    )
             self.budget.settle(estimate, used)
             if self.money is not None:
                 self.money.settle(
@@ -164,6 +206,8 @@ class Reviewer:
                     reply.completion_tokens if reply else 0,
                     reply.cached_tokens if reply else 0,
                 )
+        if reply is not None:
+            self._report()
         return reply
 
     def answer(self, outcome: ChunkOutcome, messages: list[dict[str, str]]) -> ModelAnswer:
@@ -195,7 +239,10 @@ class Reviewer:
         if salvage is not None and (salvage.issues or salvage.score):
             return salvage
         reason = "; ".join(first_errors[:3]) or "invalid answer"
-        raise RequestFailed(f"no valid answer after {self.options.max_reasks} re-asks: {reason}")
+        asks = self.options.max_reasks
+        raise RequestFailed(
+            f"no valid answer after {asks} {'re-ask' if asks == 1 else 're-asks'}: {reason}"
+        )
 
     def review_chunk(self, chunk: Chunk) -> ChunkOutcome:
         outcome = ChunkOutcome(chunk)
@@ -245,8 +292,9 @@ class Reviewer:
             ),
             # Wake retry waits and streams still running: nothing they get is used.
             on_deadline=self._cancel,
-            on_progress=self.on_progress,
+            on_progress=lambda done, total: self._report(done, total),
         )
+        self._report(0, len(chunks))  # the total is known before the first request
         outcomes = pool.run([partial(self._chunk_work, chunk) for chunk in chunks])
         result = merge(outcomes, prepared.skipped, prepared.changed_lines, self.options.prices)
         result.stats.requests = self.client.http_attempts

@@ -103,7 +103,24 @@ def git_diff(
         args.append(f"{base}...HEAD" if not staged else base)
     args.append("--")
     args.extend(paths or [])
-    return decode(_git(args, cwd))
+    try:
+        return decode(_git(args, cwd))
+    except SourceError:
+        if not _inside_work_tree(cwd):
+            # Else git answers with its --no-index usage, which says nothing to the user.
+            option = "--staged" if staged else "--base"
+            raise SourceError(
+                f"not inside a git repository ({option} reviews git changes; name FILES or "
+                "use --diff instead)"
+            ) from None
+        raise
+
+
+def _inside_work_tree(cwd: Path | None) -> bool:
+    try:
+        return _git(["rev-parse", "--is-inside-work-tree"], cwd).strip() == b"true"
+    except SourceError:
+        return False
 
 
 def _shown_name(path: Path) -> str:

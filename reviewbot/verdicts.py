@@ -61,7 +61,10 @@ class VerifyAnswer(BaseModel):
 
 
 def verify_json_schema() -> dict[str, Any]:
-    """The JSON schema sent with response_format json_schema: the key is `verdicts`."""
+    """The JSON schema sent with response_format json_schema: the key is `verdicts`.
+
+    Strict-compatible like the review's answer schema (closed objects, every property required,
+    `severity` nullable), so OpenAI endpoints can be sent `"strict": true` for it too."""
     return {
         "type": "object",
         "properties": {
@@ -78,11 +81,13 @@ def verify_json_schema() -> dict[str, Any]:
                         },
                         "reason": {"type": "string"},
                     },
-                    "required": ["id", "keep", "reason"],
+                    "required": ["id", "keep", "severity", "reason"],
+                    "additionalProperties": False,
                 },
             }
         },
         "required": [VERDICTS_KEY],
+        "additionalProperties": False,
     }
 
 

@@ -76,7 +76,7 @@ def test_binary_only_diff_is_skipped_with_a_note(endpoint_env: FakeOpenAI, here:
     )
     result = run("--diff", "bin.diff")
     assert result.exit_code == 0
-    assert "nothing to send to the model (1 file(s) skipped)" in result.stderr
+    assert "nothing to send to the model (1 file skipped)" in result.stderr
     assert "logo.png — binary" in result.stdout
     assert endpoint_env.requests == []
 
@@ -232,6 +232,21 @@ def test_bad_flag_values_are_usage_errors(
         (".reviewbot.toml", b'concurrency = "many"\n', "concurrency"),
         (".reviewbot.toml", b"\xff\xfe\x00bad", "cannot read config file"),
         ("pyproject.toml", b"[tool.reviewbot]\nbogus = true\n", "unknown key 'bogus'"),
+        (
+            ".reviewbot.toml",
+            b'langauge = "zh"\n',
+            "unknown key 'langauge' (did you mean 'language'?)",
+        ),
+        (
+            "pyproject.toml",
+            b"[tool.reviewbot]\nfail-on = 'high'\n",
+            "unknown key 'fail-on' (did you mean 'fail_on'?)",
+        ),
+        (
+            ".reviewbot.toml",
+            b"[prices.my-model]\ninput = 1\noutptu = 2\n",
+            "unknown key 'prices.my-model.outptu' (did you mean 'output'?)",
+        ),
     ],
 )
 def test_unusable_config_is_one_line_exit_2(

@@ -325,6 +325,7 @@ def test_dry_run_sends_nothing_and_needs_no_key(model_server: FakeOpenAI, app_py
     )
     assert result.exit_code == 0, result.stderr
     assert "chunk 1:" in result.stdout and "estimated cost" in result.stdout
+    assert "total: 1 chunk, " in result.stdout, "singular for one"
     assert model_server.requests == []
 
 

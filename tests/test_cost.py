@@ -120,7 +120,8 @@ def test_max_cost_stops_sending_and_lists_the_unsent_chunks(
     assert len(failed) == chunks - sent and all(f["unsent"] for f in failed)
     assert all("--max-cost budget ($" in f["reason"] for f in failed)
     assert [f["index"] for f in failed] == list(range(sent, chunks))
-    assert f"{chunks - sent} chunk(s)" in result.stderr and "--max-cost" in result.stderr
+    unsent = f"{chunks - sent} chunk{'' if chunks - sent == 1 else 's'} ("
+    assert unsent in result.stderr and "--max-cost" in result.stderr
 
 
 def test_max_cost_needs_a_price(endpoint_env: FakeOpenAI, app_py: Path) -> None:

@@ -16,6 +16,7 @@ directory): expect 15-60 s for each of the two builds, a few seconds for each la
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pytest
 from answers import one_issue_per_file, shown_files
-from fake_openai import FakeOpenAI
+from fake_openai import FakeOpenAI, RecordedRequest, Reply
 from gitrepo import GitRepo
 from keys import TEST_KEY
 
@@ -257,6 +258,30 @@ def test_hook_passes_or_blocks_by_threshold(
     else:
         assert "reviewbot: no findings, score 8/10" in output
     assert_only_staged_lines_were_sent(model_server)
+
+
+def medium_issue_per_file(request: RecordedRequest) -> Reply:
+    reply = one_issue_per_file(request, score=7)
+    answer = json.loads(reply.content or "{}")
+    for issue in answer["issues"]:
+        issue["severity"] = "medium"
+    return Reply(content=json.dumps(answer))
+
+
+def test_findings_below_the_threshold_show_on_a_passing_hook(
+    make_project: Callable[..., Project], model_server: FakeOpenAI
+) -> None:
+    """Without `pre-commit run --verbose`: the hook's own `verbose: true` shows them."""
+    project = make_project()
+    model_server.responder = medium_issue_per_file
+    done = pre_commit(project.repo.root, "run", env=project.env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Passed" in output
+    assert "app.py:3: medium: Problem at app.py:3 — Explain and fix." in output
+    assert "reviewbot: 1 finding (1 medium), score 7/10" in output
+    reviewbot_lines = [x for x in output.splitlines() if x.startswith(("app.py", "reviewbot:"))]
+    assert len(reviewbot_lines) == 2, "one line for the finding, one summary"
 
 
 def test_blocked_commit_retried_is_answered_from_the_cache(

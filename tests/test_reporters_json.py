@@ -18,6 +18,7 @@ ISSUE_KEYS = [
     "suggestion",
     "suggestion_committable",
     "anchor",
+    "context",
 ]
 CONTRACT_STATS = [
     "chunks",
@@ -74,8 +75,14 @@ def test_issues_keep_text_verbatim_in_file_then_general_order() -> None:
         "suggestion": FENCED_SUGGESTION,
         "suggestion_committable": True,
         "anchor": "line",
+        "context": False,
     }
     assert issues[-1]["category"] is None and issues[-1]["suggestion"] is None
+
+
+def test_findings_on_unchanged_context_lines_say_so() -> None:
+    issues = json.loads(JsonReporter().render(full_result()))["issues"]
+    assert [(i["path"], i["line"]) for i in issues if i["context"]] == [("app.py", 40)]
 
 
 def test_non_ascii_is_written_as_is_and_indented() -> None:

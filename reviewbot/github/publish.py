@@ -27,6 +27,7 @@ from reviewbot.github.comments import CommentPlan, fingerprints_in
 from reviewbot.github.connection import ACTIONS_BOT
 from reviewbot.github.summary import SUMMARY_MARKER
 from reviewbot.llm import retry_after_seconds
+from reviewbot.reporters.labels import plural
 
 Event = Literal["COMMENT", "REQUEST_CHANGES"]
 ALLOWED_EVENTS: frozenset[str] = frozenset({"COMMENT", "REQUEST_CHANGES"})
@@ -173,7 +174,7 @@ class ReviewPoster:
         if prior.summary_review is None:
             return render(refused)
         return (
-            f"reviewbot: {count} new finding(s) on `{self.head_sha[:7]}`. "
+            f"reviewbot: {plural(count, 'new finding')} on `{self.head_sha[:7]}`. "
             f"The summary, updated in place: {prior.summary_review.html_url}"
         )
 

@@ -2,10 +2,11 @@
 
 The keys `score`, `issues` (path, line, end_line, severity, category, title, body, suggestion)
 and `stats` (chunks, requests, prompt_tokens, completion_tokens, failed_chunks, reasks, ...) are
-a public contract; `anchor` and `suggestion_committable` (False: the suggestion is text to
-apply by hand) on issues, and the top-level `skipped_files`, `failed_chunks` and `rejected`
-(findings the self-check dropped, each with its `reason`) lists are additions that consumers may
-ignore. The self-check's requests and tokens are counted apart, under `stats.verify_*`.
+a public contract; `anchor`, `context` (true when the issue sits on unchanged context lines only)
+and `suggestion_committable` (False: the suggestion is text to apply by hand) on issues, and the
+top-level `skipped_files`, `failed_chunks` and `rejected` (findings the self-check dropped, each
+with its `reason`) lists are additions that consumers may ignore. The self-check's requests and
+tokens are counted apart, under `stats.verify_*`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def issue(finding: Finding) -> dict[str, Any]:
         "suggestion": finding.suggestion,
         "suggestion_committable": finding.suggestion_committable,
         "anchor": finding.anchor,
+        "context": finding.context,
     }
 
 

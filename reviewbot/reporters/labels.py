@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
 from reviewbot.pricing import format_money
 
@@ -11,6 +13,23 @@ SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 def ordered(findings: list[Finding]) -> list[Finding]:
     """Files by path (file-level findings first, then by line), general findings last."""
     return sorted(findings, key=Finding.sort_key)
+
+
+def by_worst_file(findings: list[Finding]) -> list[tuple[str | None, list[Finding]]]:
+    """Findings grouped by file, the file with the most severe finding first (ties by path,
+    general findings after files); within a file, file-level findings first, then by line."""
+    groups = [(path, list(group)) for path, group in groupby(ordered(findings), key=_path)]
+
+    def worst_first(item: tuple[str | None, list[Finding]]) -> tuple[int, int, str]:
+        path, group = item
+        worst = max(f.severity.rank for f in group)
+        return (-worst, 1 if path is None else 0, path or "")
+
+    return sorted(groups, key=worst_first)
+
+
+def _path(finding: Finding) -> str | None:
+    return finding.path
 
 
 def counts(result: ReviewResult) -> dict[Severity, int]:
@@ -55,7 +74,8 @@ def compact_line(finding: Finding) -> str:
     where = "(general)" if finding.path is None else finding.path
     if finding.path is not None and finding.line is not None:
         where = f"{finding.path}:{finding.line}"
-    head = f"{where}: {finding.severity.value}: {one_line(finding.title)}"
+    mark = "[context] " if finding.context else ""
+    head = f"{where}: {finding.severity.value}: {mark}{one_line(finding.title)}"
     summary = first_line(finding.body)
     return f"{head} — {summary}" if summary else head
 
@@ -83,16 +103,30 @@ def failed_label(failed: FailedChunk) -> str:
     return f"chunk {failed.index + 1} ({paths}) — {failed.reason}{note}"
 
 
+def nothing_reviewed(result: ReviewResult) -> bool:
+    """True when there were chunks to review and not one came back: the review did not run,
+    which must never read like a review that found nothing."""
+    return result.stats.chunks > 0 and len(result.failed_chunks) >= result.stats.chunks
+
+
+def failure_summary(result: ReviewResult) -> str:
+    """ "review failed: no chunk could be reviewed (timeout after 3 retries)"."""
+    reasons = list(dict.fromkeys(one_line(f.reason) for f in result.failed_chunks))
+    shown = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
+    return f"review failed: no chunk could be reviewed ({shown})"
+
+
 def summary_line(result: ReviewResult) -> str:
     """One line: findings by severity, score, skipped files and failed chunks."""
     tally = counts(result)
     total = len(result.findings)
     if total:
         parts = ", ".join(f"{n} {sev.value}" for sev, n in tally.items() if n)
-        text = f"{plural(total, 'finding')} ({parts})"
+        text = f"{plural(total, 'finding')} ({parts}), score {score_label(result)}"
+    elif nothing_reviewed(result):
+        text = failure_summary(result)
     else:
-        text = "no findings"
-    text += f", score {score_label(result)}"
+        text = f"no findings, score {score_label(result)}"
     if result.skipped_files:
         text += f", {plural(len(result.skipped_files), 'file')} skipped"
     if result.failed_chunks:

@@ -1,10 +1,11 @@
-"""The report for people: findings grouped by file with their code, then a summary footer."""
+"""The report for people: a one-line summary, findings grouped by file with their code (the
+files with the worst findings first), then the full statistics.
+"""
 
 from __future__ import annotations
 
 import re
 from io import StringIO
-from itertools import groupby
 
 from rich.console import Console
 from rich.padding import Padding
@@ -15,13 +16,17 @@ from reviewbot.reporters.base import Reporter
 from reviewbot.reporters.labels import (
     SEVERITIES,
     TEXT_ONLY,
+    by_worst_file,
     compact_line,
     counts,
     failed_label,
+    failure_summary,
     filtered_line,
     location_label,
+    nothing_reviewed,
     one_line,
     ordered,
+    plural,
     score_label,
     skipped_label,
     summary_line,
@@ -83,17 +88,60 @@ class TextReporter(Reporter):
         console.print(Text(f"reviewbot: {summary_line(result)}"), soft_wrap=True)
 
     def _full(self, console: Console, result: ReviewResult) -> None:
-        findings = ordered(result.findings)
-        for path, group in groupby(findings, key=lambda f: f.path):
+        if result.findings:
+            console.print(self._headline(result))
+            console.print()
+        for path, group in by_worst_file(result.findings):
             header = "General" if path is None else path
             console.print(Text(_clean(header), style="bold underline"))
             console.print()
             for finding in group:
                 self._finding(console, finding)
-        if not findings:
-            console.print(Text("No findings.", style="bold green"))
+        if not result.findings:
+            console.print(self._no_findings(result))
             console.print()
         self._footer(console, result)
+
+    def _no_findings(self, result: ReviewResult) -> Text:
+        if nothing_reviewed(result):
+            failed = _clean(failure_summary(result))
+            return Text(failed[0].upper() + failed[1:] + ".", style="bold red")
+        if result.failed_chunks:
+            failed = plural(len(result.failed_chunks), "chunk")
+            return Text(
+                f"No findings in the chunks reviewed; {failed} of {result.stats.chunks} failed.",
+                style="bold yellow",
+            )
+        return Text("No findings.", style="bold green")
+
+    def _headline(self, result: ReviewResult) -> Text:
+        """Score and counts before the findings, so a long report starts with its verdict."""
+        line = Text()
+        line.append(f"Score {score_label(result)}", style="bold")
+        line.append(" · ")
+        line.append(self._tally(result))
+        if result.skipped_files:
+            line.append(f" · {plural(len(result.skipped_files), 'file')} skipped")
+        if result.failed_chunks:
+            line.append(f" · {plural(len(result.failed_chunks), 'chunk')} failed", style="yellow")
+        return line
+
+    def _tally(self, result: ReviewResult) -> Text:
+        """ "5 findings (1 critical, 2 low)" with each severity in its colour."""
+        text = Text(plural(len(result.findings), "finding"))
+        if result.findings:
+            text.append(" (").append_text(self._by_severity(result)).append(")")
+        return text
+
+    def _by_severity(self, result: ReviewResult) -> Text:
+        tally = counts(result)
+        text = Text()
+        shown = [sev for sev in SEVERITIES if tally[sev]]
+        for i, sev in enumerate(shown):
+            text.append(f"{tally[sev]} {sev.value}", style=_STYLE[sev])
+            if i < len(shown) - 1:
+                text.append(", ")
+        return text
 
     def _finding(self, console: Console, finding: Finding) -> None:
         head = Text()
@@ -102,6 +150,8 @@ class TextReporter(Reporter):
         head.append(_clean(one_line(finding.title)), style="bold")
         console.print(head)
         where = Text(_clean(location_label(finding)), style="dim")
+        if finding.context:
+            where.append("  [context]", style="yellow")
         if finding.category:
             where.append(f"  [{_clean(one_line(finding.category))}]", style="dim")
         console.print(_indent(where, 2))
@@ -135,16 +185,12 @@ class TextReporter(Reporter):
     def _footer(self, console: Console, result: ReviewResult) -> None:
         line = Text()
         line.append(f"Score: {score_label(result)}", style="bold")
-        line.append(f"   Findings: {len(result.findings)}")
-        tally = counts(result)
+        if nothing_reviewed(result) and not result.findings:
+            line.append("   Review failed", style="bold red")
+        else:
+            line.append(f"   Findings: {len(result.findings)}")
         if result.findings:
-            line.append(" (")
-            shown = [sev for sev in SEVERITIES if tally[sev]]
-            for i, sev in enumerate(shown):
-                line.append(f"{tally[sev]} {sev.value}", style=_STYLE[sev])
-                if i < len(shown) - 1:
-                    line.append(", ")
-            line.append(")")
+            line.append(" (").append_text(self._by_severity(result)).append(")")
         console.print(line)
         if result.model:
             console.print(Text(f"Model: {_clean(result.model)}"))
