@@ -332,6 +332,7 @@ def merge(
     failed: list[FailedChunk] = []
     weighted = 0
     weight = 0
+    files: set[str] = set()
     for outcome in outcomes:
         stats.reasks += outcome.reasks
         stats.prompt_tokens += outcome.prompt_tokens
@@ -349,12 +350,14 @@ def merge(
             continue
         stats.cached_chunks += int(outcome.cached)
         stats.reviewed_lines += outcome.chunk.changed_count
+        files.update(outcome.chunk.paths)
         findings.extend(outcome.findings)
         if outcome.score is not None:
             lines = max(outcome.chunk.changed_count, 1)
             weighted += outcome.score * lines
             weight += lines
     stats.failed_chunks = len(failed)
+    stats.reviewed_files = len(files)
     stats.skipped_lines = sum(s.changed_lines for s in prepared.skipped)
     if prices is not None:
         stats.estimated_cost = round(prices.cost(stats.prompt_tokens, stats.completion_tokens), 6)

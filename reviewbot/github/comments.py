@@ -16,7 +16,8 @@ from typing import Any
 from reviewbot.anchor import LineAnchors
 from reviewbot.diffmodel import Diff
 from reviewbot.findings import Finding
-from reviewbot.reporters.markdown import ICON, fence_for, neutralise
+from reviewbot.i18n import _
+from reviewbot.reporters.markdown import ICON, fence_for, fold, neutralise, severity_name
 from reviewbot.reporters.text import one_line
 
 _SUGGESTION_FENCE = re.compile(r"^( {0,3}(?:`{3,}|~{3,})\s*)suggestion\b", re.MULTILINE)
@@ -52,6 +53,7 @@ class CommentPlan:
     already_posted: list[Finding] = field(default_factory=list)
     unanchored: list[Finding] = field(default_factory=list)  # file-level, general, bad anchors
     overflow: list[Finding] = field(default_factory=list)  # beyond max-comments
+    anchors: LineAnchors | None = None  # the PR diff's lines, for links into it
 
 
 def _anchorable(finding: Finding, anchors: LineAnchors) -> bool:
@@ -71,17 +73,17 @@ def safe_text(text: str) -> str:
 
 
 def comment_body(finding: Finding, fp: str) -> str:
-    title = safe_text(one_line(finding.title)) or "(untitled)"
-    head = f"{ICON[finding.severity]} **{finding.severity.value}**"
+    title = safe_text(one_line(finding.title)) or _("(untitled)")
+    head = f"{ICON[finding.severity]} **{severity_name(finding.severity)}**"
     if finding.category:
         head += f" · {safe_text(one_line(finding.category))}"
     parts = [f"{head} · **{title}**"]
     body = safe_text(finding.body.strip())
     if len(body) > MAX_BODY:
-        body = body[:MAX_BODY].rsplit("\n", 1)[0] + "\n\n*(truncated)*"
+        body = body[:MAX_BODY].rsplit("\n", 1)[0] + "\n\n*(" + _("truncated") + ")*"
         body = neutralise(body)  # re-close a fence the cut may have opened
     if body:
-        parts.append(body)
+        parts.append(fold(body))
     if finding.suggestion is not None and len(finding.suggestion) < MAX_BODY // 2:
         # A suggestion block replaces exactly the commented lines, which are the finding's own.
         code = finding.suggestion.removesuffix("\n")
@@ -111,8 +113,8 @@ def comment_payload(finding: Finding, body: str) -> dict[str, Any]:
 def plan_comments(
     findings: list[Finding], diff: Diff, posted: set[str], max_comments: int
 ) -> CommentPlan:
-    plan = CommentPlan()
     anchors = LineAnchors.of_diff(diff)
+    plan = CommentPlan(anchors=anchors)
     fresh: list[InlineComment] = []
     seen: set[str] = set()
     for finding in findings:

@@ -2,8 +2,10 @@
 
 Titles, bodies, categories and reasons come from the model (or from error messages) and are
 untrusted: outside code spans, `<` is escaped so no HTML tag or `<!--` comment survives, and
-`@name` gets a zero-width joiner after the `@` so nobody is pinged. A fenced block the model
-left open is closed so it cannot swallow the rest of the report.
+`@name` gets a zero-width joiner after the `@` so nobody is pinged. Nothing from the model may
+load or link remote content: images become code, URLs (bare, `<autolinks>`, `www.`) become code
+spans, and brackets are escaped so no link, image or link definition can form. A fenced block
+the model left open is closed so it cannot swallow the rest of the report.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from itertools import groupby
 
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
+from reviewbot.i18n import _, pgettext
 from reviewbot.reporters.base import Reporter
 from reviewbot.reporters.text import (
     SEVERITIES,
@@ -32,12 +35,63 @@ ICON = {
     Severity.LOW: "🔵",
 }
 ZWJ = "\u200d"
+FOLD_AT = 600
 _MENTION = re.compile(r"(?<![\w@/.+-])@(?=[A-Za-z0-9])")
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 
 
-def _escape_plain(text: str) -> str:
+def severity_name(severity: Severity) -> str:
+    names = {
+        Severity.CRITICAL: pgettext("severity", "critical"),
+        Severity.HIGH: pgettext("severity", "high"),
+        Severity.MEDIUM: pgettext("severity", "medium"),
+        Severity.LOW: pgettext("severity", "low"),
+    }
+    return names[severity]
+
+
+# GFM's autolinks: <scheme:...>, then the extended ones (http://, https://, ftp://, www.).
+_AUTOLINK = r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s`]*>"
+_IMAGE = r"!\[[^\]\n]*\]\([^)\n]*\)"
+_URL = r"(?:(?:https?|ftp)://|www\.)[^\s<>`]+"
+_REMOTE = re.compile(f"(?P<auto>{_AUTOLINK})|(?P<image>{_IMAGE})|(?P<url>{_URL})", re.IGNORECASE)
+# An unescaped `[`, `]` or backtick (after an even run of backslashes).
+_ACTIVE = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]`])")
+# Characters GFM drops from the end of an extended autolink.
+_URL_TAIL = "?!.,:*_~'\""
+
+
+def _escape_text(text: str) -> str:
+    """Plain model text: no HTML, no pings, no links, images or code spans of its own."""
+    text = _ACTIVE.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
     return _MENTION.sub("@" + ZWJ, text.replace("<", "&lt;"))
+
+
+def _inert_url(url: str) -> str:
+    """A URL as a code span (GFM never links inside code), keeping trailing punctuation out."""
+    tail = ""
+    while url and (url[-1] in _URL_TAIL or (url[-1] == ")" and url.count(")") > url.count("("))):
+        tail, url = url[-1] + tail, url[:-1]
+    return (code_span(url) if url else "") + _escape_text(tail)
+
+
+def _escape_plain(text: str) -> str:
+    out: list[str] = []
+    last = 0
+    for match in _REMOTE.finditer(text):
+        before = _escape_text(text[last : match.start()])
+        if (len(before) - len(before.rstrip("\\"))) % 2:  # would escape our code span's tick
+            before += "\\"
+        out.append(before)
+        if match.group("auto"):
+            out.append(code_span(match.group("auto")[1:-1]))
+        elif match.group("image"):
+            out.append(code_span(match.group("image")))
+        else:
+            out.append(_inert_url(match.group("url")))
+        last = match.end()
+    out.append(_escape_text(text[last:]))
+    return "".join(out)
 
 
 def _escape_line(line: str) -> str:
@@ -90,12 +144,41 @@ def neutralise(text: str) -> str:
         if match and not (match.group(2)[0] == "`" and "`" in match.group(3)):
             verbatim = match.group(1) == ""
             fence = (match.group(2)[0], len(match.group(2)), verbatim)
-            out.append(line if verbatim else _escape_line(line))
+            out.append(line if verbatim else "".join(match.group(1, 2)) + _escape_line(match[3]))
             continue
         out.append(_escape_line(line))
     if fence is not None:
         out.append(fence[0] * fence[1])
     return "\n".join(out)
+
+
+def details(summary: str, body: str) -> str:
+    """A folded block; the blank lines let GitHub render the Markdown inside it."""
+    return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def fold(text: str, limit: int = FOLD_AT) -> str:
+    """Neutralised Markdown over `limit` characters: the first paragraph stays, the rest folds
+    into a `<details>` block (neutralised text cannot close it: it has no raw HTML)."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    fence: tuple[str, int] | None = None
+    for index, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if fence is not None:
+            if match and match.group(2)[0] == fence[0] and len(match.group(2)) >= fence[1]:
+                fence = None
+            continue
+        if match:
+            fence = (match.group(2)[0], len(match.group(2)))
+        elif not line.strip() and "\n".join(lines[:index]).strip():
+            head = "\n".join(lines[:index]).rstrip()
+            rest = "\n".join(lines[index:]).strip("\n")
+            if not rest.strip():
+                return text
+            return head + "\n\n" + details(_("Read more"), rest)
+    return text
 
 
 def fence_for(code: str, char: str = "`") -> str:
