@@ -21,6 +21,7 @@ from reviewbot.exitcodes import EXIT_OK, EXIT_USAGE, final_exit
 from reviewbot.findings import ReviewResult
 from reviewbot.github.connection import GitHubError, connect
 from reviewbot.github.pullreview import PullReview, review_pull
+from reviewbot.i18n import set_language
 from reviewbot.prompts import PromptError
 from reviewbot.redact import redact, register_secret
 from reviewbot.reporters import get_reporter
@@ -152,6 +153,7 @@ def run() -> int:
     token = action_input("github-token") or os.environ.get("GITHUB_TOKEN")
     register_secret(token)
     settings = settings_from_inputs()
+    set_language(settings.language)
     try:
         resolve_endpoint(settings)
     except MissingApiKey as exc:

@@ -15,7 +15,7 @@ from typing import Any
 
 from reviewbot.anchor import LineAnchors
 from reviewbot.diffmodel import Diff
-from reviewbot.findings import Finding
+from reviewbot.findings import Finding, Severity
 from reviewbot.i18n import _
 from reviewbot.reporters.markdown import ICON, fence_for, fold, neutralise, severity_name
 from reviewbot.reporters.text import one_line
@@ -93,6 +93,16 @@ def comment_body(finding: Finding, fp: str) -> str:
         )
     parts.append(f"<!-- reviewbot:fp={fp} -->")
     return "\n\n".join(parts)
+
+
+def comment_head(body: str) -> tuple[Severity | None, str]:
+    """The severity and title `comment_body` wrote on its first line (the title is already
+    neutralised Markdown)."""
+    first = (body or "").split("\n", 1)[0]
+    icon = first.split(" ", 1)[0]
+    severity = next((sev for sev, shown in ICON.items() if shown == icon), None)
+    title = first.rsplit(" · **", 1)[-1].removesuffix("**") if " · **" in first else ""
+    return severity, title
 
 
 def comment_payload(finding: Finding, body: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from reviewbot.config import Settings
 from reviewbot.diffmodel import Diff
 from reviewbot.exitcodes import every_sent_chunk_failed, reaches
 from reviewbot.findings import ReviewResult, SkippedFile
+from reviewbot.github.addressed import addressed, resolved
 from reviewbot.github.comments import plan_comments
 from reviewbot.github.connection import GitHubError, bot_login, explain
 from reviewbot.github.publish import (
@@ -25,7 +26,7 @@ from reviewbot.github.publish import (
     read_prior_state,
 )
 from reviewbot.github.pullsource import PullInfo, pull_diff, pull_info
-from reviewbot.github.summary import SummaryContext, render_summary
+from reviewbot.github.summary import SummaryContext, render_followup, render_summary
 from reviewbot.review import ProgressCallback
 
 
@@ -36,6 +37,7 @@ class PullReview:
     fatal: str | None  # the endpoint error that stopped the review, if one did
     published: Published | None = None
     not_posted: str | None = None  # why a requested post did not happen
+    addressed: int = 0  # "addressed" replies posted on earlier findings' threads
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,23 @@ def review_pull(
         comments = plan_comments(
             result.findings, source.diff, prior.posted_fingerprints, settings.max_comments
         )
+        gone = addressed(prior.earlier, result.findings)
+        fixed = resolved(gone, pull.head_sha)
+
+        def context(refused: str | None) -> SummaryContext:
+            return SummaryContext(pull, comments, refused, fixed)
+
         poster = ReviewPoster(pr, pull.head_sha)
         outcome.published = poster.publish(
             comments,
             prior,
             review_event(result, settings),
-            lambda refused: render_summary(result, SummaryContext(pull, comments, refused)),
+            lambda refused: render_summary(result, context(refused)),
+            lambda url, refused: render_followup(result, context(refused), url),
         )
+        replied, notes = poster.reply_addressed(gone)
+        outcome.published.notes.extend(notes)
+        outcome.addressed = replied
     except PostingForbidden as exc:
         outcome.not_posted = f"GitHub refused the review ({exc})"
     except GithubException as exc:

@@ -298,3 +298,36 @@ def render_summary(result: ReviewResult, ctx: SummaryContext) -> str:
             middle[index:] = [f"*({note})*"]
             break
     return "\n\n".join(head + middle + tail) + "\n"
+
+
+def render_followup(result: ReviewResult, ctx: SummaryContext, summary_url: str) -> str:
+    """The short review a later run posts with its new inline comments: what they are (severity,
+    title, link), what was resolved, and where the full summary is."""
+    new = [c.finding for c in ctx.plan.inline]
+    count = len(new)
+    sha = code_span(ctx.pull.head_sha[:7])
+    lines = [
+        ngettext(
+            "reviewbot: {n} new finding on {sha}", "reviewbot: {n} new findings on {sha}", count
+        ).format(n=count, sha=sha)
+    ]
+    if ctx.inline_refused:
+        lines[0] += pgettext("colon", ": ") + _("GitHub refused the inline comments")
+    items = [
+        f"- {ICON[f.severity]} {severity_name(f.severity)} · **{_title(f)}**"
+        + (f" · {link}" if (link := where(ctx.pull, ctx.plan, f)) else "")
+        for f in sorted(new, key=lambda f: -f.severity.rank)
+    ]
+    if ctx.resolved:
+        done = len(ctx.resolved)
+        items.append(
+            "- ✅ "
+            + ngettext(
+                "{n} earlier finding addressed", "{n} earlier findings addressed", done
+            ).format(n=done)
+        )
+    parts = [lines[0]]
+    if items:
+        parts.append("\n".join(items))
+    parts.append(_("The summary, updated in place: {url}").format(url=summary_url))
+    return "\n\n".join(parts)
