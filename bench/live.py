@@ -27,6 +27,7 @@ from answers import issue, shown_files
 from fake_openai import FakeOpenAI, RecordedRequest, Reply, linear_latency
 
 from reviewbot.app import plan_review, run_review
+from reviewbot.change import Change
 from reviewbot.config import load_settings
 from reviewbot.diffparse import parse_diff
 from reviewbot.tokens import TokenCounter
@@ -158,11 +159,11 @@ def review(
         }
         settings = load_settings(overrides, cwd=Path(cwd))
         started = time.perf_counter()
-        plan = plan_review(settings, parse_diff(diff_text))
-        result, fatal = run_review(plan, settings)
+        plan = plan_review(settings, Change(parse_diff(diff_text)))
+        result = run_review(plan, settings)
         wall = time.perf_counter() - started
-        if fatal:
-            raise RuntimeError(f"the review failed: {fatal}")
+        if result.fatal:
+            raise RuntimeError(f"the review failed: {result.fatal}")
         requests = list(fake.requests)
         latencies = simulated_latencies(requests, latency)
         run = OurRun(

@@ -23,6 +23,7 @@ from typing import Any
 from unidiff.patch import PatchSet
 
 from reviewbot.app import plan_review, token_counter
+from reviewbot.change import Change
 from reviewbot.config import load_settings
 from reviewbot.diffparse import parse_diff
 from reviewbot.hunktext import format_hunk
@@ -31,11 +32,11 @@ from reviewbot.hunktext import format_hunk
 def reviewbot_task(model: str) -> Callable[[str], object]:
     settings = load_settings({"model": model, "api_key": "bench", "cache": False})
     # Load the tokenizer's vocabulary up front: a one-time cost per process, not per diff.
-    warm = plan_review(settings, parse_diff("--- a/x\n+++ b/x\n@@ -0,0 +1 @@\n+x\n"))
+    warm = plan_review(settings, Change(parse_diff("--- a/x\n+++ b/x\n@@ -0,0 +1 @@\n+x\n")))
     warm.counter.count("warm up")
 
     def task(text: str) -> object:
-        plan = plan_review(settings, parse_diff(text), need_key=False)
+        plan = plan_review(settings, Change(parse_diff(text)), need_key=False)
         return [plan.renderer.messages(chunk) for chunk in plan.prepared.plan.chunks]
 
     return task

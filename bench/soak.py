@@ -44,6 +44,7 @@ from answers import issue, shown_files  # noqa: E402
 from fake_openai import FAULT_KINDS, FakeOpenAI, FaultInjector, RecordedRequest, Reply  # noqa: E402
 
 from reviewbot.app import plan_review, run_review  # noqa: E402
+from reviewbot.change import Change  # noqa: E402
 from reviewbot.config import load_settings  # noqa: E402
 from reviewbot.diffparse import parse_diff  # noqa: E402
 from reviewbot.findings import ReviewResult  # noqa: E402
@@ -306,9 +307,9 @@ def run_one(
         }
         settings = load_settings(flags, cwd=workdir)
         diff = parse_diff(make_diff(options.seed, number))
-        plan = plan_review(settings, diff)
+        plan = plan_review(settings, Change(diff))
         backoff = Backoff(base=options.backoff_base, cap=options.backoff_cap)
-        result, _fatal = run_review(plan, settings, backoff=backoff)
+        result = run_review(plan, settings, backoff=backoff)
         record.seconds = time.monotonic() - started
         rendered = [get_reporter(fmt, ReportOptions(color=False)).render(result) for fmt in FORMATS]
         record.result = result

@@ -16,16 +16,15 @@ from typing import Any
 
 from reviewbot.app import MissingApiKey, resolve_endpoint
 from reviewbot.config import ConfigError, Settings, load_settings
-from reviewbot.diffparse import DiffParseError
-from reviewbot.exitcodes import EXIT_OK, EXIT_USAGE, final_exit
+from reviewbot.errors import error_handler
+from reviewbot.exitcodes import EXIT_OK, final_exit
 from reviewbot.findings import ReviewResult
-from reviewbot.github.connection import GitHubError, connect
+from reviewbot.github.connection import connect
 from reviewbot.github.pullreview import PullReview, review_pull
 from reviewbot.i18n import set_language
-from reviewbot.prompts import PromptError
 from reviewbot.redact import redact, register_secret
 from reviewbot.reporters import get_reporter
-from reviewbot.reporters.text import summary_line
+from reviewbot.reporters.labels import summary_line
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 STEP_SUMMARY_LIMIT = 1024 * 1024  # GitHub's per-step cap
@@ -166,10 +165,11 @@ def run() -> int:
         raise ConfigError(f"{exc} (set the action's api-key input)") from None
     if not token:
         raise ConfigError("no GitHub token: set the github-token input")
-    gh = connect(token, os.environ.get("GITHUB_API_URL") or "https://api.github.com")
+    api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+    gh = connect(token, api_url, write_interval=settings.github_write_interval)
     outcome = review_pull(gh, base_repo, int(pull["number"]), settings, post=True)
     report(outcome)
-    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error, outcome.fatal)
+    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error)
     if unusable is not None:
         level = "warning" if code == EXIT_OK else "error"
         workflow_command(level, f"reviewbot: model endpoint unusable: {unusable}")
@@ -177,16 +177,8 @@ def run() -> int:
 
 
 def main() -> None:
-    try:
+    with error_handler(lambda message: workflow_command("error", f"reviewbot: {message}")):
         code = run()
-    except (ConfigError, GitHubError, DiffParseError, PromptError) as exc:
-        workflow_command("error", f"reviewbot: {exc}")
-        code = EXIT_USAGE
-    except Exception as exc:
-        if os.environ.get("REVIEWBOT_DEBUG"):
-            raise
-        workflow_command("error", f"reviewbot: internal error: {exc.__class__.__name__}: {exc}")
-        code = EXIT_USAGE
     sys.exit(code)
 
 

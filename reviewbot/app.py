@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from reviewbot.cache import ReviewCache
+from reviewbot.cache import AnswerCache, ReviewCache
+from reviewbot.change import Change
+from reviewbot.chat import ChatClient
 from reviewbot.config import ConfigError, Settings, env
-from reviewbot.diffmodel import Diff
 from reviewbot.filters import FileFilter
 from reviewbot.findings import ReviewResult
-from reviewbot.llm import Backoff, Endpoint, ModelClient, Sampling
+from reviewbot.llm import Backoff, Endpoint, ModelClient
+from reviewbot.outcome import Prices
 from reviewbot.prompts import PromptRenderer, PromptSettings
 from reviewbot.providers import (
     PROVIDERS,
@@ -20,10 +22,10 @@ from reviewbot.providers import (
     is_reasoning_model,
 )
 from reviewbot.redact import register_env_secrets, register_secret
+from reviewbot.requestargs import Sampling
 from reviewbot.review import (
     EngineOptions,
     PreparedReview,
-    Prices,
     ProgressCallback,
     Reviewer,
     prepare,
@@ -134,11 +136,14 @@ class Plan:
         ]
 
 
-def plan_review(settings: Settings, diff: Diff, *, need_key: bool = True) -> Plan:
+def plan_review(settings: Settings, change: Change, *, need_key: bool = True) -> Plan:
     endpoint = resolve_endpoint(settings, need_key=need_key)
     counter = token_counter(settings, endpoint.model)
     renderer = renderer_for(settings)
-    prepared = prepare(diff, file_filter(settings), chunk_budget(settings, endpoint.model), counter)
+    budget = chunk_budget(settings, endpoint.model)
+    prepared = prepare(change.diff, file_filter(settings), budget, counter)
+    # What the source could not read is listed first, then what the filter and chunker left out.
+    prepared = replace(prepared, skipped=[*change.skipped, *prepared.skipped])
     return Plan(endpoint, prepared, renderer, counter, prices_for(settings, endpoint.model))
 
 
@@ -148,33 +153,35 @@ def run_review(
     on_progress: ProgressCallback | None = None,
     *,
     backoff: Backoff | None = None,
-) -> tuple[ReviewResult, str | None]:
-    """The review result, and the fatal endpoint error if one stopped it.
+    chat: ChatClient | None = None,
+) -> ReviewResult:
+    """The review result; `result.fatal` holds the endpoint error if one stopped it.
 
-    `backoff` shapes the waits between retries (tests and the soak bench shorten them).
+    `backoff` shapes the waits between retries (tests and the soak bench shorten them);
+    `chat` stands in for the endpoint's client (tests drive the engine with a scripted one).
     """
     endpoint = plan.endpoint
     stream = settings.stream if settings.stream is not None else is_reasoning_model(endpoint.model)
+    sampling = Sampling(
+        settings.temperature, settings.top_p, settings.max_answer_tokens, settings.seed
+    )
     client = ModelClient(
         endpoint,
-        Sampling(settings.temperature, settings.top_p, settings.max_answer_tokens, settings.seed),
+        sampling,
         stream=stream,
         max_retries=settings.max_retries,
         request_timeout=settings.request_timeout,
         backoff=backoff,
     )
-    cache = ReviewCache(settings.cache_dir) if settings.cache else None
-    salt: dict[str, object] = {
-        "model": endpoint.model,
-        "base_url": endpoint.base_url,
-        "templates": plan.renderer.fingerprint,
-        "sampling": [
-            settings.temperature,
-            settings.top_p,
-            settings.max_answer_tokens,
-            settings.seed,
-        ],
-    }
+    cache = None
+    if settings.cache:
+        cache = AnswerCache.for_config(
+            ReviewCache(settings.cache_dir),
+            model=endpoint.model,
+            base_url=endpoint.base_url,
+            templates=plan.renderer.fingerprint,
+            sampling=sampling,
+        )
     options = EngineOptions(
         chunk_budget=plan.prepared.plan.budget,
         concurrency=settings.concurrency,
@@ -184,16 +191,14 @@ def run_review(
         prices=plan.prices,
     )
     reviewer = Reviewer(
-        client,
+        chat or client,
         plan.renderer,
         options,
         cache=cache,
-        cache_salt=salt,
         counter=plan.counter,
         on_progress=on_progress,
     )
     try:
-        result = reviewer.run(plan.prepared)
+        return reviewer.run(plan.prepared)
     finally:
         client.close()
-    return result, reviewer.fatal

@@ -22,7 +22,9 @@ from typing import Any
 
 import platformdirs
 
+from reviewbot.answer import ModelAnswer
 from reviewbot.redact import redact
+from reviewbot.requestargs import Sampling
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 _VERSION = "1"
@@ -153,3 +155,50 @@ class ReviewCache:
             except OSError:
                 pass
         return removed
+
+
+class AnswerCache:
+    """Validated answers of one run's configuration, looked up by the request's messages.
+
+    `salt` is everything besides the messages that shapes an answer (model, base URL,
+    templates, sampling); answers without a score are not kept, nor any a secret would reach.
+    """
+
+    def __init__(self, store: ReviewCache, salt: dict[str, object]) -> None:
+        self.store = store
+        self.salt = salt
+
+    @classmethod
+    def for_config(
+        cls,
+        store: ReviewCache,
+        *,
+        model: str,
+        base_url: str | None,
+        templates: str,
+        sampling: Sampling,
+    ) -> AnswerCache:
+        s = sampling
+        salt: dict[str, object] = {
+            "model": model,
+            "base_url": base_url,
+            "templates": templates,
+            "sampling": [s.temperature, s.top_p, s.max_answer_tokens, s.seed],
+        }
+        return cls(store, salt)
+
+    def key(self, messages: list[dict[str, str]]) -> str:
+        return cache_key({**self.salt, "messages": messages})
+
+    def get(self, messages: list[dict[str, str]]) -> ModelAnswer | None:
+        hit = self.store.get(self.key(messages))
+        if hit is None:
+            return None
+        try:
+            return ModelAnswer.model_validate(hit)
+        except ValueError:
+            return None
+
+    def put(self, messages: list[dict[str, str]], answer: ModelAnswer) -> None:
+        if answer.score:
+            self.store.put(self.key(messages), answer.model_dump(mode="json"))

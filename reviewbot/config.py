@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
@@ -15,11 +16,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from reviewbot.errors import UserError
+
 FailOn = Literal["never", "low", "medium", "high", "critical"]
-FAIL_ON_VALUES = ("never", "low", "medium", "high", "critical")
+FAIL_ON_VALUES: tuple[str, ...] = get_args(FailOn)
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """Configuration that cannot work; the message is one line for the user."""
 
 
@@ -29,54 +32,103 @@ class ModelPrice(BaseModel):
     output: float = Field(ge=0)
 
 
+def _user_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("reviewbot", appauthor=False))
+
+
 class Settings(BaseSettings):
+    """Every setting, its default, its allowed values and its help: the command line's options
+    (see settingflags.py) are built from these fields."""
+
     model_config = SettingsConfigDict(
         env_prefix="REVIEWBOT_", extra="forbid", validate_default=True, env_ignore_empty=True
     )
 
-    provider: str | None = None
-    base_url: str | None = None
-    api_key: SecretStr | None = None
-    model: str | None = None
+    provider: str | None = Field(None, description="Preset")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible base URL (default: provider's, OPENAI_BASE_URL)"
+    )
+    api_key: SecretStr | None = Field(
+        None, description="API key (prefer the env var: OPENAI_API_KEY or the provider's)"
+    )
+    model: str | None = Field(None, description="Model name")
 
-    language: str = "en"
-    instructions: str | None = None
-    prompt_dir: Path | None = None
-    max_issues_per_chunk: int = Field(10, ge=1, le=50)
+    language: str = Field("en", description="Review language: en, zh, ja, ...")
+    instructions: str | None = Field(None, description="Project rules for the reviewer")
+    prompt_dir: Path | None = Field(
+        None, description="Directory overriding system.j2 / user.j2 / reask.j2"
+    )
+    max_issues_per_chunk: int = Field(
+        10, ge=1, le=50, description="Findings the model may report per chunk"
+    )
 
-    include: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
-    default_excludes: bool = True
+    include: list[str] = Field(
+        default_factory=list, description="Only review paths matching these globs"
+    )
+    exclude: list[str] = Field(default_factory=list, description="Skip paths matching these globs")
+    default_excludes: bool = Field(
+        True, description="Skip lock, minified and generated files (on by default)"
+    )
 
-    max_chunk_tokens: int | None = Field(None, ge=200)
-    max_answer_tokens: int = Field(4096, ge=256)
-    temperature: float | None = Field(0.2, ge=0, le=2)
-    top_p: float | None = Field(None, gt=0, le=1)
-    seed: int | None = None
-    stream: bool | None = None
-    response_format: Literal["auto", "json_schema", "json_object", "none"] = "auto"
-    token_encoding: Literal["auto", "o200k_base", "cl100k_base", "estimate"] = "auto"
+    max_chunk_tokens: int | None = Field(
+        None, ge=200, description="Diff tokens per request (default from model)"
+    )
+    max_answer_tokens: int = Field(4096, ge=256, description="max_tokens for each answer")
+    temperature: float | None = Field(0.2, ge=0, le=2, description="Sampling temperature")
+    top_p: float | None = Field(None, gt=0, le=1, description="Nucleus sampling top_p")
+    seed: int | None = Field(None, description="Sampling seed, where the provider supports it")
+    stream: bool | None = Field(
+        None, description="Stream answers (default: on for reasoning models)"
+    )
+    response_format: Literal["auto", "json_schema", "json_object", "none"] = Field(
+        "auto", description="Structured output mode to start with"
+    )
+    token_encoding: Literal["auto", "o200k_base", "cl100k_base", "estimate"] = Field(
+        "auto", description="Tokenizer for counting prompt tokens"
+    )
 
-    concurrency: int = Field(4, ge=1, le=64)
-    max_reasks: int = Field(2, ge=0, le=5)
-    max_retries: int = Field(3, ge=0, le=10)
-    request_timeout: float = Field(180.0, gt=0)
-    timeout: float | None = Field(None, gt=0)
-    max_tokens: int | None = Field(None, ge=1)
-    max_diff_mb: float = Field(32.0, gt=0)
+    concurrency: int = Field(4, ge=1, le=64, description="Requests in flight at once")
+    max_reasks: int = Field(2, ge=0, le=5, description="Re-asks after an invalid answer")
+    max_retries: int = Field(3, ge=0, le=10, description="Retries of 429/5xx/timeouts")
+    request_timeout: float = Field(180.0, gt=0, description="Seconds per request")
+    timeout: float | None = Field(
+        None, gt=0, description="Deadline for the whole review, in seconds"
+    )
+    max_tokens: int | None = Field(
+        None, ge=1, description="Token budget for the run; stops sending when spent"
+    )
+    max_diff_mb: float = Field(32.0, gt=0, description="Largest diff read, in MB")
 
-    fail_on: FailOn = "never"
-    on_error: Literal["pass", "fail"] = "fail"
+    fail_on: FailOn = Field(
+        "never",
+        description="Exit 1 when a finding is at or above this severity (default never; high "
+        "under pre-commit)",
+    )
+    on_error: Literal["pass", "fail"] = Field(
+        "fail", description="When the endpoint is unusable: exit 3 (fail, default) or 0 (pass)"
+    )
 
-    price_input: float | None = Field(None, ge=0)
-    price_output: float | None = Field(None, ge=0)
-    prices: dict[str, ModelPrice] = Field(default_factory=dict)
+    price_input: float | None = Field(
+        None, ge=0, description="Price per million input tokens, for the estimate"
+    )
+    price_output: float | None = Field(None, ge=0, description="Price per million output tokens")
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict, description="Prices per model: {input, output} per million tokens"
+    )
 
-    cache: bool = True
-    cache_dir: Path | None = None
+    cache: bool = Field(True, description="Read and write the review cache (on by default)")
+    cache_dir: Path = Field(
+        default_factory=_user_cache_dir,
+        description="Cache directory (default: the user cache directory)",
+    )
 
-    max_comments: int = Field(25, ge=0)
-    request_changes: bool = False
+    max_comments: int = Field(25, ge=0, description="With --post: inline comments at most")
+    request_changes: bool = Field(
+        False, description="With --post: request changes when findings reach --fail-on"
+    )
+    github_write_interval: float = Field(
+        1.0, ge=0, description="Seconds between GitHub writes (GitHub's secondary rate limits)"
+    )
 
 
 def find_config_file(start: Path) -> Path | None:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from reviewbot.diffmodel import Diff, DiffLine, FileDiff, FileStatus, Hunk, LineKind
+from reviewbot.errors import UserError
 
 DEV_NULL = "/dev/null"
 _PREFIX = re.compile(r"^[abciow12]/")
@@ -28,7 +29,7 @@ _OLD_PREFIXES = "aciow1"
 _NEW_PREFIXES = "biw2"
 
 
-class DiffParseError(ValueError):
+class DiffParseError(UserError):
     """The input is not a unified diff we can trust."""
 
 

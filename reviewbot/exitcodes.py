@@ -1,4 +1,5 @@
-"""Exit codes, a public contract: 0 ok, 1 findings at --fail-on, 2 usage/input, 3 endpoint."""
+"""Exit codes, a public contract: 0 ok, 1 findings at --fail-on, 2 usage/input, 3 endpoint,
+4 internal error (a bug in reviewbot)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_ENDPOINT = 3
+EXIT_INTERNAL = 4
 
 
 def reaches(result: ReviewResult, fail_on: str) -> bool:
@@ -25,26 +27,24 @@ def every_sent_chunk_failed(result: ReviewResult) -> bool:
     return sent > 0 and len(result.failed_chunks) - unsent == sent
 
 
-def exit_code_for(result: ReviewResult, fail_on: str, fatal: str | None = None) -> int:
-    if fatal is not None or every_sent_chunk_failed(result):
+def exit_code_for(result: ReviewResult, fail_on: str) -> int:
+    if result.fatal is not None or every_sent_chunk_failed(result):
         return EXIT_ENDPOINT
     return EXIT_FINDINGS if reaches(result, fail_on) else EXIT_OK
 
 
-def failure_reason(result: ReviewResult, fatal: str | None) -> str:
+def failure_reason(result: ReviewResult) -> str:
     """Why the endpoint counts as unusable, for the one line that says so."""
-    if fatal is not None:
-        return fatal
+    if result.fatal is not None:
+        return result.fatal
     reasons = sorted({failed.reason for failed in result.failed_chunks if not failed.unsent})
     return "every chunk failed: " + "; ".join(reasons[:3])
 
 
-def final_exit(
-    result: ReviewResult, fail_on: str, on_error: str, fatal: str | None = None
-) -> tuple[int, str | None]:
+def final_exit(result: ReviewResult, fail_on: str, on_error: str) -> tuple[int, str | None]:
     """The exit code once --on-error has had its say, and why the endpoint was unusable (None
     when it was fine). Every face reports the reason its own way."""
-    code = exit_code_for(result, fail_on, fatal)
+    code = exit_code_for(result, fail_on)
     if code != EXIT_ENDPOINT:
         return code, None
-    return (EXIT_OK if on_error == "pass" else EXIT_ENDPOINT), failure_reason(result, fatal)
+    return (EXIT_OK if on_error == "pass" else EXIT_ENDPOINT), failure_reason(result)

@@ -85,6 +85,8 @@ class ReviewResult(BaseModel):
     skipped_files: list[SkippedFile] = Field(default_factory=list)
     failed_chunks: list[FailedChunk] = Field(default_factory=list)
     model: str | None = None
+    # The endpoint error that stopped the run, if one did; not part of the JSON report.
+    fatal: str | None = Field(default=None, exclude=True)
 
     def worst_severity(self) -> Severity | None:
         if not self.findings:

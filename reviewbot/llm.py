@@ -3,10 +3,9 @@
 Retries are ours, not the SDK's, so they can respect the review's deadline: 408/409/429/5xx,
 timeouts, dropped connections and errors reported mid-stream are retried with exponential
 backoff and jitter, honouring Retry-After, but a wait that would end past the deadline is not
-started and a cancelled client stops at once. This layer also steps the structured-output mode
-down once per run when a provider refuses it, drops parameters some models reject, assembles
-streams, and sorts errors into fatal ones (fix your config) and per-request ones (try the next
-chunk).
+started and a cancelled client stops at once. Errors are sorted into fatal ones (fix your
+config) and per-request ones (try the next chunk). The request's arguments and how they adapt
+to a provider's refusals live in `requestargs`, the assembly of answers in `replies`.
 """
 
 from __future__ import annotations
@@ -25,9 +24,11 @@ if TYPE_CHECKING:
     import httpx2
     import openai
 
-from reviewbot.answer import answer_json_schema
+from reviewbot.chat import EndpointError, ModelReply, RequestFailed
 from reviewbot.providers import MODES, ResponseMode
 from reviewbot.redact import redact
+from reviewbot.replies import read_completion, read_stream
+from reviewbot.requestargs import DROPPABLE, RequestShape, Sampling, rejected_param
 
 
 @dataclass(frozen=True)
@@ -37,24 +38,6 @@ class Endpoint:
     model: str
     provider: str | None = None
     first_mode: ResponseMode = "json_schema"
-
-
-@dataclass(frozen=True)
-class Sampling:
-    temperature: float | None = 0.2
-    top_p: float | None = None
-    max_answer_tokens: int | None = 4096
-    seed: int | None = None
-
-
-@dataclass
-class ModelReply:
-    content: str | None
-    reasoning: str | None
-    finish_reason: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    usage_reported: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,14 +81,6 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-class EndpointError(Exception):
-    """The endpoint cannot be used at all (auth, permission, wrong URL or model)."""
-
-
-class RequestFailed(Exception):
-    """This request failed after the SDK's retries; other chunks may still succeed."""
-
-
 def _host(base_url: str | None) -> str:
     """host[:port] of the endpoint, for messages: never the user:password of a URL."""
     if not base_url:
@@ -132,53 +107,27 @@ def _message(exc: openai.APIStatusError) -> str:
     return redact(str(exc.message))[:300]
 
 
-_DROPPABLE = ("temperature", "top_p", "seed", "stream_options", "max_tokens")
-
-
-def _rejected_param(text: str) -> str | None:
-    lowered = text.lower()
-    if "response_format" in lowered or "json_schema" in lowered or "json_object" in lowered:
-        return "response_format"
-    if not any(
-        w in lowered
-        for w in (
-            "unsupported",
-            "not supported",
-            "unrecognized",
-            "unknown",
-            "not allowed",
-            "invalid",
-        )
-    ):
-        return None
-    for name in _DROPPABLE:
-        if name in lowered:
-            return name
-    return None
-
-
 class ModelClient:
     def __init__(
         self,
         endpoint: Endpoint,
         sampling: Sampling,
         *,
-        stream: bool = False,
-        max_retries: int = 3,
-        request_timeout: float = 120.0,
+        stream: bool,
+        max_retries: int,
+        request_timeout: float,
         backoff: Backoff | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self.sampling = sampling
         self.stream = stream
         self.max_retries = max_retries
         self.request_timeout = request_timeout
         self.backoff = backoff or Backoff()
+        self.shape = RequestShape(
+            endpoint.model, sampling, stream=stream, first_mode=endpoint.first_mode
+        )
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
-        self._mode: ResponseMode = endpoint.first_mode
-        self._dropped: set[str] = set()
-        self._use_max_completion_tokens = False
         self.http_attempts = 0
         self.retries = 0
         self._client: openai.OpenAI | None = None
@@ -205,8 +154,12 @@ class ModelClient:
             self.http_attempts += 1
 
     @property
+    def model(self) -> str:
+        return self.endpoint.model
+
+    @property
     def mode(self) -> ResponseMode:
-        return self._mode
+        return self.shape.mode
 
     def close(self) -> None:
         if self._client is not None:
@@ -216,72 +169,21 @@ class ModelClient:
         """Stop every request of this client at its next retry or stream read."""
         self._cancelled.set()
 
-    def _step_down(self, failed: ResponseMode) -> bool:
-        """Move to the next weaker mode, once per run; False when nothing weaker is left."""
-        with self._lock:
-            if self._mode != failed:
-                return True  # another request already stepped down
-            index = MODES.index(failed)
-            if index + 1 >= len(MODES):
-                return False
-            self._mode = MODES[index + 1]
-            return True
-
-    def _drop(self, name: str) -> bool:
-        with self._lock:
-            if name == "max_tokens" and not self._use_max_completion_tokens:
-                self._use_max_completion_tokens = True
-                return True
-            if name in self._dropped:
-                return False
-            self._dropped.add(name)
-            return True
-
-    def _request_args(self, messages: list[dict[str, str]], mode: ResponseMode) -> dict[str, Any]:
-        args: dict[str, Any] = {"model": self.endpoint.model, "messages": messages}
-        s = self.sampling
-        dropped = self._dropped
-        if s.temperature is not None and "temperature" not in dropped:
-            args["temperature"] = s.temperature
-        if s.top_p is not None and "top_p" not in dropped:
-            args["top_p"] = s.top_p
-        if s.seed is not None and "seed" not in dropped:
-            args["seed"] = s.seed
-        if s.max_answer_tokens:
-            key = "max_completion_tokens" if self._use_max_completion_tokens else "max_tokens"
-            args[key] = s.max_answer_tokens
-        if mode == "json_schema":
-            args["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "code_review", "schema": answer_json_schema()},
-            }
-        elif mode == "json_object":
-            args["response_format"] = {"type": "json_object"}
-            if not any("json" in m["content"].lower() for m in messages):
-                # DeepSeek, DashScope and OpenAI refuse json_object without the word in the prompt.
-                last = dict(messages[-1])
-                last["content"] += "\n\nAnswer in JSON."
-                args["messages"] = [*messages[:-1], last]
-        if self.stream:
-            args["stream"] = True
-            if "stream_options" not in dropped:
-                args["stream_options"] = {"include_usage": True}
-        return args
-
     def complete(self, messages: list[dict[str, str]], deadline: float | None = None) -> ModelReply:
         """One answer; `deadline` (a time.monotonic() value) bounds every attempt and wait."""
         import openai
 
-        for _ in range(len(MODES) + len(_DROPPABLE) + 1):
-            mode = self._mode
+        shape = self.shape
+        for _ in range(len(MODES) + len(DROPPABLE) + 1):
+            mode = shape.mode
             try:
-                return self._send(self._request_args(messages, mode), deadline)
+                return self._send(shape.args(messages, mode), deadline)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 text = _message(exc)
-                rejected = _rejected_param(text)
-                if rejected == "response_format" and self._step_down(mode):
+                rejected = rejected_param(text)
+                if rejected == "response_format" and shape.step_down(mode):
                     continue
-                if rejected and rejected != "response_format" and self._drop(rejected):
+                if rejected and rejected != "response_format" and shape.drop(rejected):
                     continue
                 raise RequestFailed(f"request rejected ({exc.status_code}): {text}") from None
             except openai.AuthenticationError as exc:
@@ -339,8 +241,10 @@ class ModelClient:
             try:
                 client = self.client.with_options(timeout=timeout)
                 if self.stream:
-                    return self._read_stream(client.chat.completions.create(**args), deadline)
-                return self._read(client.chat.completions.create(**args))
+                    return read_stream(
+                        client.chat.completions.create(**args), lambda: self._stopped(deadline)
+                    )
+                return read_completion(client.chat.completions.create(**args))
             except openai.APIError as exc:
                 transient = self._transient(exc, timeout)
                 if transient is None:
@@ -385,53 +289,5 @@ class ModelClient:
         # An error event inside a stream: the provider gave up mid-answer.
         return f"error reported mid-stream: {redact(str(exc.message))[:200]}", None
 
-    @staticmethod
-    def _read(completion: Any) -> ModelReply:
-        if not completion.choices:
-            raise RequestFailed("the endpoint answered with no choices")
-        choice = completion.choices[0]
-        message = choice.message
-        reasoning = getattr(message, "reasoning_content", None)
-        usage = completion.usage
-        return ModelReply(
-            content=message.content,
-            reasoning=reasoning if isinstance(reasoning, str) else None,
-            finish_reason=choice.finish_reason,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            usage_reported=usage is not None,
-        )
-
-    def _read_stream(self, stream: Any, deadline: float | None) -> ModelReply:
-        content: list[str] = []
-        reasoning: list[str] = []
-        finish: str | None = None
-        usage = None
-        try:
-            for event in stream:
-                if self._cancelled.is_set() or (
-                    deadline is not None and time.monotonic() > deadline
-                ):
-                    raise RequestFailed("the review's --timeout was reached mid-answer")
-                if getattr(event, "usage", None):
-                    usage = event.usage
-                for choice in event.choices or []:
-                    delta = choice.delta
-                    if delta is not None:
-                        if delta.content:
-                            content.append(delta.content)
-                        thought = getattr(delta, "reasoning_content", None)
-                        if isinstance(thought, str):
-                            reasoning.append(thought)
-                    if choice.finish_reason:
-                        finish = choice.finish_reason
-        finally:
-            stream.close()
-        return ModelReply(
-            content="".join(content) if content else None,
-            reasoning="".join(reasoning) if reasoning else None,
-            finish_reason=finish,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            usage_reported=usage is not None,
-        )
+    def _stopped(self, deadline: float | None) -> bool:
+        return self._cancelled.is_set() or (deadline is not None and time.monotonic() > deadline)

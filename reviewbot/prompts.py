@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 
 from reviewbot.chunker import Chunk, file_header
+from reviewbot.errors import UserError
 
 TEMPLATES = ("system.j2", "user.j2", "reask.j2")
 
@@ -56,20 +57,22 @@ def _environment(search: tuple[str, ...]) -> jinja2.Environment:
     )
 
 
-class PromptError(ValueError):
+class PromptError(UserError):
     """A template is missing or does not render."""
 
 
 @dataclass(frozen=True)
 class PromptSettings:
-    language: str = "en"
-    instructions: str | None = None
-    max_issues: int = 10
+    """From Settings (language, instructions, max_issues_per_chunk), which holds the defaults."""
+
+    language: str
+    instructions: str | None
+    max_issues: int
 
 
 class PromptRenderer:
-    def __init__(self, prompt_dir: Path | None = None, settings: PromptSettings | None = None):
-        self.settings = settings or PromptSettings()
+    def __init__(self, prompt_dir: Path | None, settings: PromptSettings):
+        self.settings = settings
         search = [str(prompt_dir)] if prompt_dir else []
         search.append(str(default_prompt_dir()))
         self._env = _environment(tuple(search))

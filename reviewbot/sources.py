@@ -1,18 +1,21 @@
-"""Where the change comes from: a diff file or stdin, git, or whole files."""
+"""Where the change comes from: a diff file or stdin, git, or whole files (each a DiffSource)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from reviewbot.change import Change
 from reviewbot.diffmodel import Diff
-from reviewbot.diffparse import file_as_diff
+from reviewbot.diffparse import file_as_diff, parse_diff
+from reviewbot.errors import UserError
 from reviewbot.findings import SkippedFile
 
 
-class SourceError(ValueError):
+class SourceError(UserError):
     """The input cannot be read; the message is one line for the user."""
 
 
@@ -121,7 +124,7 @@ def _shown_name(path: Path) -> str:
     return path.as_posix().removeprefix("./")
 
 
-def files_diff(paths: list[str]) -> tuple[Diff, list[SkippedFile]]:
+def files_diff(paths: list[str]) -> Change:
     """Whole files as all-added diffs; binary files are listed as skipped."""
     diff = Diff()
     skipped: list[SkippedFile] = []
@@ -140,4 +143,39 @@ def files_diff(paths: list[str]) -> tuple[Diff, list[SkippedFile]]:
             skipped.append(SkippedFile(path=shown, reason="binary"))
             continue
         diff.files.append(file_as_diff(shown, decode(data)))
-    return diff, skipped
+    return Change(diff, skipped)
+
+
+@dataclass(frozen=True)
+class DiffFile:
+    """A unified diff from a file, or from stdin for '-'."""
+
+    arg: str
+    max_bytes: int
+
+    def read(self) -> Change:
+        return Change(parse_diff(read_diff(self.arg, self.max_bytes)))
+
+
+@dataclass(frozen=True)
+class GitChanges:
+    """Staged changes, or HEAD's changes since its merge base with `base`."""
+
+    base: str | None = None
+    staged: bool = False
+    paths: tuple[str, ...] = ()
+    cwd: Path | None = None
+
+    def read(self) -> Change:
+        text = git_diff(base=self.base, staged=self.staged, paths=list(self.paths), cwd=self.cwd)
+        return Change(parse_diff(text))
+
+
+@dataclass(frozen=True)
+class WholeFiles:
+    """Whole files as all-added diffs."""
+
+    paths: tuple[str, ...]
+
+    def read(self) -> Change:
+        return files_diff(list(self.paths))

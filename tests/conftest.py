@@ -10,7 +10,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cli_run import CODE
+from fake_github import FakeGitHub
 from fake_openai import FakeOpenAI
+from github_env import READ_TOKEN, TOKEN
 from keys import TEST_KEY
 
 
@@ -31,9 +33,31 @@ def clean_env(
 
 
 @pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own empty directory, made the working directory."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
 def model_server() -> Iterator[FakeOpenAI]:
     with FakeOpenAI(api_key=TEST_KEY) as server:
         yield server
+
+
+@pytest.fixture
+def other_server() -> Iterator[FakeOpenAI]:
+    """A second model server, for tests that need two endpoints."""
+    with FakeOpenAI(api_key=TEST_KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    """A fake GitHub that knows a write token (TOKEN) and a read-only one (READ_TOKEN)."""
+    with FakeGitHub(tokens={TOKEN: "write", READ_TOKEN: "read"}) as server:
+        yield server
+    assert server.server_errors == []
 
 
 @pytest.fixture

@@ -39,12 +39,6 @@ def one_line_error(result: Result, *needles: str) -> None:
     assert result.stdout == ""
 
 
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 # ---------------------------------------------------------------------- diffs
 
 

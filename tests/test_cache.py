@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,8 @@ import platformdirs
 import pytest
 from answers import content, issue, one_issue_per_file, shown_files
 from cli_run import run
-from conftest import TEST_KEY
 from fake_openai import FakeOpenAI, RecordedRequest, Reply
+from keys import TEST_KEY
 
 from reviewbot.cache import ReviewCache, cache_key, default_cache_dir
 from reviewbot.redact import register_secret
@@ -99,12 +98,6 @@ def test_changing_one_file_resends_only_what_changed(project: FakeOpenAI, tmp_pa
     assert 1 <= len(sent) < first["stats"]["chunks"]
     assert all("calc.py" in shown_files(r.user or "") for r in sent)
     assert second["stats"]["cached_chunks"] == second["stats"]["chunks"] - len(sent)
-
-
-@pytest.fixture
-def other_server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(api_key=TEST_KEY) as server:
-        yield server
 
 
 def _reask_override(tmp_path: Path) -> list[str]:

@@ -11,8 +11,8 @@ import pytest
 from answers import content, issue, one_issue_per_file, shown_files
 from cli_run import run
 from click.testing import Result
-from conftest import TEST_KEY
 from fake_openai import FakeOpenAI, Reply
+from keys import TEST_KEY
 
 
 def json_of(result: Result) -> dict:

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from answers import content, issue, one_issue_per_file, shown_files
 from cli_run import CODE, run
-from conftest import TEST_KEY
 from fake_openai import FakeOpenAI, RecordedRequest, Reply
 from gitrepo import GitRepo
+from keys import TEST_KEY
 
 
 def severity_answer(severity: str) -> Any:

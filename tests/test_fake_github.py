@@ -10,7 +10,6 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from http.client import HTTPMessage
 from pathlib import Path
 from typing import Any
@@ -75,10 +74,12 @@ Binary files a/logo.png and b/logo.png differ
 """.format(blank=" ")
 
 
-def client(fake: FakeGitHub, token: str | None = TOKEN, *, retry: Any = None, **kw: Any) -> Github:
+def client(
+    github: FakeGitHub, token: str | None = TOKEN, *, retry: Any = None, **kw: Any
+) -> Github:
     # seconds_between_* default to 0.25 s / 1 s of throttling per request in PyGithub 2.x
     return Github(
-        base_url=kw.pop("base_url", fake.api_url),
+        base_url=kw.pop("base_url", github.api_url),
         auth=Auth.Token(token) if token else None,
         retry=retry,
         timeout=5,
@@ -89,15 +90,8 @@ def client(fake: FakeGitHub, token: str | None = TOKEN, *, retry: Any = None, **
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-    assert server.server_errors == []
-
-
-@pytest.fixture
-def small(fake: FakeGitHub) -> PullState:
-    return fake.add_pull(REPO, 7, SMALL_DIFF, head_sha=HEAD, base_sha="0" * 40)
+def small(github: FakeGitHub) -> PullState:
+    return github.add_pull(REPO, 7, SMALL_DIFF, head_sha=HEAD, base_sha="0" * 40)
 
 
 def new_files_diff(count: int) -> str:
@@ -109,9 +103,9 @@ def new_files_diff(count: int) -> str:
 
 
 def raw_get(
-    fake: FakeGitHub, path: str, token: str = TOKEN, accept: str = ""
+    github: FakeGitHub, path: str, token: str = TOKEN, accept: str = ""
 ) -> tuple[HTTPMessage, str]:
-    req = urllib.request.Request(fake.api_url + path, headers={"Authorization": f"token {token}"})
+    req = urllib.request.Request(github.api_url + path, headers={"Authorization": f"token {token}"})
     if accept:
         req.add_header("Accept", accept)
     with urllib.request.urlopen(req, timeout=5) as resp:
@@ -281,7 +275,7 @@ def test_crlf_diff_text_parses_the_same(git_diff: str) -> None:
         assert got == [[(d.kind, d.old, d.new) for d in h.lines] for h in a.hunks]
 
 
-def test_symlink_replaced_by_a_file(tmp_path: Path, fake: FakeGitHub) -> None:
+def test_symlink_replaced_by_a_file(tmp_path: Path, github: FakeGitHub) -> None:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     _git(tmp_path, "init", "-q", ".")
@@ -296,15 +290,15 @@ def test_symlink_replaced_by_a_file(tmp_path: Path, fake: FakeGitHub) -> None:
     files = parse_diff(diff)
     # git prints a deletion and a creation for the same path; both stay commentable
     assert [(f.filename, f.status) for f in files] == [("link", "removed"), ("link", "added")]
-    fake.add_pull(REPO, 7, diff, head_sha=HEAD)
+    github.add_pull(REPO, 7, diff, head_sha=HEAD)
     post_review(
-        fake,
+        github,
         [
             {"path": "link", "line": 1, "side": "LEFT", "body": "old target"},
             {"path": "link", "line": 2, "body": "new content"},
         ],
     )
-    assert [c["diff_hunk"].splitlines()[-1] for c in fake.review_comments] == ["-target", "+file"]
+    assert [c["diff_hunk"].splitlines()[-1] for c in github.review_comments] == ["-target", "+file"]
 
 
 @pytest.mark.skipif(not SHARED_DIFFS.is_dir(), reason="shared diffs are absent")
@@ -347,75 +341,75 @@ def test_shared_binary_and_mode_diffs() -> None:
 
 
 @pytest.mark.parametrize("prefix", ["", "/api/v3"])
-def test_repo_and_pull_fetch(fake: FakeGitHub, small: PullState, prefix: str) -> None:
-    gh = client(fake, base_url=fake.api_url + prefix)
+def test_repo_and_pull_fetch(github: FakeGitHub, small: PullState, prefix: str) -> None:
+    gh = client(github, base_url=github.api_url + prefix)
     repo = gh.get_repo(REPO)
     assert repo.full_name == REPO and repo.default_branch == "main"
     pr = repo.get_pull(7)
     assert (pr.number, pr.head.sha, pr.base.sha) == (7, HEAD, "0" * 40)
     assert pr.head.repo.full_name == REPO and pr.changed_files == 2
     assert (pr.additions, pr.deletions) == (3, 2)
-    assert pr.url == f"{fake.api_url}{prefix}/repos/{REPO}/pulls/7"
-    assert [r.path for r in fake.requests] == [
+    assert pr.url == f"{github.api_url}{prefix}/repos/{REPO}/pulls/7"
+    assert [r.path for r in github.requests] == [
         f"{prefix}/repos/{REPO}",
         f"{prefix}/repos/{REPO}/pulls/7",
     ]
-    headers = fake.requests[0].headers
+    headers = github.requests[0].headers
     assert headers["authorization"] == f"token {TOKEN}"
 
 
-def test_fork_pull_has_its_own_head_repo(fake: FakeGitHub) -> None:
-    fake.add_pull(REPO, 8, SMALL_DIFF, head_repo="someone/widgets")
-    pr = client(fake).get_repo(REPO).get_pull(8)
+def test_fork_pull_has_its_own_head_repo(github: FakeGitHub) -> None:
+    github.add_pull(REPO, 8, SMALL_DIFF, head_repo="someone/widgets")
+    pr = client(github).get_repo(REPO).get_pull(8)
     assert pr.head.repo.full_name == "someone/widgets" and pr.head.repo.fork
     assert pr.base.repo.full_name == REPO
 
 
-def test_files_are_paginated_with_link_headers(fake: FakeGitHub) -> None:
-    fake.add_pull(REPO, 1, new_files_diff(250))
-    pr = client(fake).get_repo(REPO).get_pull(1)
+def test_files_are_paginated_with_link_headers(github: FakeGitHub) -> None:
+    github.add_pull(REPO, 1, new_files_diff(250))
+    pr = client(github).get_repo(REPO).get_pull(1)
     names = [f.filename for f in pr.get_files()]
     assert names == [f"pkg/f{i:04}.txt" for i in range(250)]
-    pages = [r for r in fake.requests if r.path.endswith("/files")]
+    pages = [r for r in github.requests if r.path.endswith("/files")]
     assert len(pages) == 9  # 30 per page by default
     assert [r.query.get("page", ["1"])[0] for r in pages] == [str(p) for p in range(1, 10)]
-    repo_id = fake.add_repo(REPO)
+    repo_id = github.add_repo(REPO)
     assert pages[1].path == f"/repositories/{repo_id}/pulls/1/files"
     assert pr.get_files().totalCount == 250
 
 
-def test_link_header_matches_githubs_format(fake: FakeGitHub) -> None:
-    fake.add_pull(REPO, 1, new_files_diff(250))
-    repo_id = fake.add_repo(REPO)
-    headers, text = raw_get(fake, f"/repos/{REPO}/pulls/1/files?per_page=100&page=2")
+def test_link_header_matches_githubs_format(github: FakeGitHub) -> None:
+    github.add_pull(REPO, 1, new_files_diff(250))
+    repo_id = github.add_repo(REPO)
+    headers, text = raw_get(github, f"/repos/{REPO}/pulls/1/files?per_page=100&page=2")
     assert len(json.loads(text)) == 100
-    base = f"{fake.api_url}/repositories/{repo_id}/pulls/1/files"
+    base = f"{github.api_url}/repositories/{repo_id}/pulls/1/files"
     assert headers["Link"] == (
         f'<{base}?per_page=100&page=1>; rel="prev", <{base}?per_page=100&page=3>; rel="next", '
         f'<{base}?per_page=100&page=3>; rel="last", <{base}?per_page=100&page=1>; rel="first"'
     )
-    headers, text = raw_get(fake, f"/repos/{REPO}/pulls/1/files?per_page=500&page=3")
+    headers, text = raw_get(github, f"/repos/{REPO}/pulls/1/files?per_page=500&page=3")
     assert len(json.loads(text)) == 50  # per_page is capped at 100
     assert 'rel="next"' not in headers["Link"]
 
 
-def test_files_list_stops_at_3000(fake: FakeGitHub) -> None:
-    fake.add_pull(REPO, 1, new_files_diff(3005))
-    pr = client(fake, per_page=100).get_repo(REPO).get_pull(1)
+def test_files_list_stops_at_3000(github: FakeGitHub) -> None:
+    github.add_pull(REPO, 1, new_files_diff(3005))
+    pr = client(github, per_page=100).get_repo(REPO).get_pull(1)
     assert pr.changed_files == 3005
     assert len(list(pr.get_files())) == 3000
 
 
-def test_file_rows_from_a_git_diff(fake: FakeGitHub, git_diff: str) -> None:
-    fake.add_pull(REPO, 3, git_diff)
-    files = {f.filename: f for f in client(fake).get_repo(REPO).get_pull(3).get_files()}
+def test_file_rows_from_a_git_diff(github: FakeGitHub, git_diff: str) -> None:
+    github.add_pull(REPO, 3, git_diff)
+    files = {f.filename: f for f in client(github).get_repo(REPO).get_pull(3).get_files()}
     assert files["文件.py"].patch is not None and files["with space.py"].status == "added"
     assert files["logo.bin"].patch is None and files["run.sh"].patch is None
     assert files["moved/pure_move.txt"].previous_filename == "pure_move.txt"
     assert files["new name.py"].status == "renamed"
     assert files["gone.txt"].status == "removed" and files["gone.txt"].deletions == 3
     assert files["keep.py"].patch == by_name(parse_diff(git_diff))["keep.py"].full_patch
-    gh = client(fake)
+    gh = client(github)
     pr = gh.get_repo(REPO).get_pull(3)
     pr.create_review(
         commit=gh.get_repo(REPO).get_commit(pr.head.sha),
@@ -428,7 +422,7 @@ def test_file_rows_from_a_git_diff(fake: FakeGitHub, git_diff: str) -> None:
             {"path": "new name.py", "line": 4, "body": "renamed"},
         ],
     )
-    assert [c["path"] for c in fake.review_comments] == [
+    assert [c["path"] for c in github.review_comments] == [
         "文件.py",
         "with space.py",
         "crlf.txt",
@@ -443,9 +437,9 @@ def test_file_rows_from_a_git_diff(fake: FakeGitHub, git_diff: str) -> None:
     assert err.value.data["errors"] == [MSG_PATH]
 
 
-def test_large_patches_are_left_out(fake: FakeGitHub, small: PullState) -> None:
-    fake.max_patch_bytes = 100
-    gh = client(fake)
+def test_large_patches_are_left_out(github: FakeGitHub, small: PullState) -> None:
+    github.max_patch_bytes = 100
+    gh = client(github)
     pr = gh.get_repo(REPO).get_pull(7)
     app = next(f for f in pr.get_files() if f.filename == "app.py")
     assert app.patch is None and app.additions == 3
@@ -459,30 +453,30 @@ def test_large_patches_are_left_out(fake: FakeGitHub, small: PullState) -> None:
     assert err.value.data["errors"] == [MSG_PATH]
 
 
-def test_raw_diff_through_the_diff_media_type(fake: FakeGitHub, small: PullState) -> None:
-    pr = client(fake).get_repo(REPO).get_pull(7)
+def test_raw_diff_through_the_diff_media_type(github: FakeGitHub, small: PullState) -> None:
+    pr = client(github).get_repo(REPO).get_pull(7)
     # PyGithub has no diff call; its requester hands back non-JSON text as {"data": text}
     headers, data = pr._requester.requestJsonAndCheck(
         "GET", pr.url, headers={"Accept": "application/vnd.github.v3.diff"}
     )
     assert data["data"] == SMALL_DIFF
     assert headers["content-type"].startswith("application/vnd.github.v3.diff")
-    _, text = raw_get(fake, f"/repos/{REPO}/pulls/7", accept="application/vnd.github.diff")
+    _, text = raw_get(github, f"/repos/{REPO}/pulls/7", accept="application/vnd.github.diff")
     assert text == SMALL_DIFF
 
 
-def test_raw_diff_over_300_files_is_406(fake: FakeGitHub) -> None:
-    fake.add_pull(REPO, 1, new_files_diff(301))
+def test_raw_diff_over_300_files_is_406(github: FakeGitHub) -> None:
+    github.add_pull(REPO, 1, new_files_diff(301))
     with pytest.raises(urllib.error.HTTPError) as err:
-        raw_get(fake, f"/repos/{REPO}/pulls/1", accept="application/vnd.github.v3.diff")
+        raw_get(github, f"/repos/{REPO}/pulls/1", accept="application/vnd.github.v3.diff")
     assert err.value.code == 406
     body = json.loads(err.value.read())
     assert body["message"].startswith("Sorry, the diff exceeded the maximum number of files (300)")
     assert body["errors"] == [{"resource": "PullRequest", "field": "diff", "code": "too_large"}]
 
 
-def test_every_response_carries_rate_limit_headers(fake: FakeGitHub, small: PullState) -> None:
-    headers, _ = raw_get(fake, f"/repos/{REPO}")
+def test_every_response_carries_rate_limit_headers(github: FakeGitHub, small: PullState) -> None:
+    headers, _ = raw_get(github, f"/repos/{REPO}")
     assert headers["X-RateLimit-Limit"] == "5000" and headers["X-RateLimit-Resource"] == "core"
     assert int(headers["X-RateLimit-Remaining"]) + int(headers["X-RateLimit-Used"]) == 5000
     assert int(headers["X-RateLimit-Reset"]) > time.time()
@@ -491,9 +485,9 @@ def test_every_response_carries_rate_limit_headers(fake: FakeGitHub, small: Pull
 # ------------------------------------------------------------------------- auth and 404
 
 
-def test_bad_and_missing_tokens_get_401(fake: FakeGitHub, small: PullState) -> None:
+def test_bad_and_missing_tokens_get_401(github: FakeGitHub, small: PullState) -> None:
     with pytest.raises(BadCredentialsException) as err:
-        client(fake, "ghp_wrong").get_repo(REPO)
+        client(github, "ghp_wrong").get_repo(REPO)
     assert err.value.status == 401
     assert err.value.data == {
         "message": "Bad credentials",
@@ -501,13 +495,13 @@ def test_bad_and_missing_tokens_get_401(fake: FakeGitHub, small: PullState) -> N
         "status": "401",
     }
     with pytest.raises(BadCredentialsException):
-        client(fake, None).get_repo(REPO)
+        client(github, None).get_repo(REPO)
 
 
 def test_read_only_token_cannot_write() -> None:
-    with FakeGitHub(tokens={"ghs_fork": "read"}) as fake:
-        fake.add_pull(REPO, 7, SMALL_DIFF, head_sha=HEAD)
-        gh = client(fake, "ghs_fork")
+    with FakeGitHub(tokens={"ghs_fork": "read"}) as github:
+        github.add_pull(REPO, 7, SMALL_DIFF, head_sha=HEAD)
+        gh = client(github, "ghs_fork")
         pr = gh.get_repo(REPO).get_pull(7)
         assert len(list(pr.get_files())) == 2
         with pytest.raises(GithubException) as err:
@@ -517,18 +511,18 @@ def test_read_only_token_cannot_write() -> None:
         with pytest.raises(GithubException) as err:
             pr.create_issue_comment("hello")
         assert err.value.status == 403
-        assert fake.reviews == [] and fake.issue_comments == []
-        assert [status for status, _ in fake.rejected] == [403, 403]
+        assert github.reviews == [] and github.issue_comments == []
+        assert [status for status, _ in github.rejected] == [403, 403]
 
 
-def test_unknown_repo_pull_and_deleted_pull_are_404(fake: FakeGitHub, small: PullState) -> None:
-    gh = client(fake)
+def test_unknown_repo_pull_and_deleted_pull_are_404(github: FakeGitHub, small: PullState) -> None:
+    gh = client(github)
     with pytest.raises(UnknownObjectException):
         gh.get_repo("octo/missing")
     with pytest.raises(UnknownObjectException):
         gh.get_repo(REPO).get_pull(99)
     repo = gh.get_repo(REPO)
-    fake.delete_pull(REPO, 7)
+    github.delete_pull(REPO, 7)
     with pytest.raises(UnknownObjectException) as err:
         repo.get_pull(7)
     assert err.value.data["message"] == "Not Found"
@@ -536,18 +530,18 @@ def test_unknown_repo_pull_and_deleted_pull_are_404(fake: FakeGitHub, small: Pul
 
 def test_get_user_depends_on_the_kind_of_token() -> None:
     tokens = {"ghs_app": "write", "ghp_person": "write"}
-    with FakeGitHub(tokens=tokens, token_users={"ghp_person": "alice"}) as fake:
-        assert client(fake, "ghp_person").get_user().login == "alice"
+    with FakeGitHub(tokens=tokens, token_users={"ghp_person": "alice"}) as github:
+        assert client(github, "ghp_person").get_user().login == "alice"
         with pytest.raises(GithubException) as err:
-            client(fake, "ghs_app").get_user().login  # noqa: B018 - the attribute fetches
+            client(github, "ghs_app").get_user().login  # noqa: B018 - the attribute fetches
         assert err.value.status == 403
 
 
 # ------------------------------------------------------------------------- creating reviews
 
 
-def post_review(fake: FakeGitHub, comments: list[dict[str, Any]], **kw: Any) -> Any:
-    gh = client(fake)
+def post_review(github: FakeGitHub, comments: list[dict[str, Any]], **kw: Any) -> Any:
+    gh = client(github)
     repo = gh.get_repo(REPO)
     pr = repo.get_pull(7)
     args: dict[str, Any] = {"commit": repo.get_commit(kw.pop("sha", HEAD)), "comments": comments}
@@ -555,9 +549,9 @@ def post_review(fake: FakeGitHub, comments: list[dict[str, Any]], **kw: Any) -> 
     return pr.create_review(**{k: v for k, v in args.items() if v is not None})
 
 
-def test_valid_review_is_stored_with_github_fields(fake: FakeGitHub, small: PullState) -> None:
+def test_valid_review_is_stored_with_github_fields(github: FakeGitHub, small: PullState) -> None:
     review = post_review(
-        fake,
+        github,
         [
             {"path": "app.py", "line": 4, "side": "RIGHT", "body": "added line"},
             {"path": "app.py", "line": 3, "side": "LEFT", "body": "removed line"},
@@ -576,12 +570,12 @@ def test_valid_review_is_stored_with_github_fields(fake: FakeGitHub, small: Pull
     )
     assert review.state == "COMMENTED" and review.commit_id == HEAD and review.body == "Review"
     assert review.user.login == "github-actions[bot]"
-    post = fake.requests[-1]
+    post = github.requests[-1]
     assert post.method == "POST" and post.status == 200
     assert post.json["commit_id"] == HEAD and post.json["event"] == "COMMENT"
     stored = [
         (c["path"], c["line"], c["side"], c["start_line"], c["start_side"])
-        for c in fake.review_comments
+        for c in github.review_comments
     ]
     assert stored == [
         ("app.py", 4, "RIGHT", None, None),
@@ -591,21 +585,21 @@ def test_valid_review_is_stored_with_github_fields(fake: FakeGitHub, small: Pull
         ("app.py", 4, "RIGHT", 3, "LEFT"),
         ("app.py", 24, "RIGHT", None, None),
     ]
-    first = fake.review_comments[0]
+    first = github.review_comments[0]
     assert first["pull_request_review_id"] == review.id and first["commit_id"] == HEAD
     assert first["original_line"] == 4 and first["position"] == 5
     assert first["diff_hunk"].splitlines()[0] == "@@ -1,7 +1,8 @@"
     assert first["diff_hunk"].splitlines()[-1] == "+import typing"
     assert first["html_url"].endswith(f"#discussion_r{first['id']}")
-    pr = client(fake).get_repo(REPO).get_pull(7)
+    pr = client(github).get_repo(REPO).get_pull(7)
     assert [c.line for c in pr.get_review_comments()] == [4, 3, 1, 5, 4, 24]
     assert next(c.body for c in pr.get_single_review_comments(review.id)) == "added line"
     assert [r.state for r in pr.get_reviews()] == ["COMMENTED"]
-    assert fake.rejected == []
+    assert github.rejected == []
 
 
-def test_review_without_commit_defaults_to_head(fake: FakeGitHub, small: PullState) -> None:
-    pr = client(fake).get_repo(REPO).get_pull(7)
+def test_review_without_commit_defaults_to_head(github: FakeGitHub, small: PullState) -> None:
+    pr = client(github).get_repo(REPO).get_pull(7)
     review = pr.create_review(body="ok", event="COMMENT")
     assert review.commit_id == HEAD
 
@@ -630,7 +624,7 @@ def test_review_without_commit_defaults_to_head(fake: FakeGitHub, small: PullSta
     ],
 )
 def test_invalid_review_is_rejected_whole(
-    fake: FakeGitHub,
+    github: FakeGitHub,
     small: PullState,
     comments: list[dict[str, Any]],
     kw: dict[str, Any],
@@ -638,7 +632,7 @@ def test_invalid_review_is_rejected_whole(
 ) -> None:
     good = {"path": "app.py", "line": 4, "body": "fine"}
     with pytest.raises(GithubException) as err:
-        post_review(fake, [good, *comments], **kw)
+        post_review(github, [good, *comments], **kw)
     assert err.value.status == 422
     assert err.value.data == {
         "message": "Unprocessable Entity",
@@ -646,14 +640,14 @@ def test_invalid_review_is_rejected_whole(
         "documentation_url": "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request",
         "status": "422",
     }
-    assert fake.reviews == [] and fake.review_comments == []
-    assert fake.rejected == [(422, err.value.data)]
+    assert github.reviews == [] and github.review_comments == []
+    assert github.rejected == [(422, err.value.data)]
 
 
-def test_several_bad_comments_join_their_messages(fake: FakeGitHub, small: PullState) -> None:
+def test_several_bad_comments_join_their_messages(github: FakeGitHub, small: PullState) -> None:
     with pytest.raises(GithubException) as err:
         post_review(
-            fake,
+            github,
             [
                 {"path": "app.py", "line": 12, "body": "x"},
                 {"path": "nope.py", "line": 1, "body": "x"},
@@ -661,15 +655,15 @@ def test_several_bad_comments_join_their_messages(fake: FakeGitHub, small: PullS
             ],
         )
     assert err.value.data["errors"] == [f"{MSG_LINE} and {MSG_PATH}"]
-    assert fake.reviews == []
+    assert github.reviews == []
 
 
-def test_commit_outside_the_pull_is_rejected(fake: FakeGitHub, small: PullState) -> None:
+def test_commit_outside_the_pull_is_rejected(github: FakeGitHub, small: PullState) -> None:
     with pytest.raises(GithubException) as err:
-        post_review(fake, [], sha="0" * 40)  # the base commit exists but is not the PR's
+        post_review(github, [], sha="0" * 40)  # the base commit exists but is not the PR's
     assert err.value.status == 422 and err.value.data["errors"] == [MSG_COMMIT]
     with pytest.raises(GithubException) as err:
-        client(fake).get_repo(REPO).get_commit("f" * 40)
+        client(github).get_repo(REPO).get_commit("f" * 40)
     assert err.value.status == 422
     assert err.value.data["message"] == f"No commit found for SHA: {'f' * 40}"
 
@@ -679,12 +673,12 @@ def test_commit_outside_the_pull_is_rejected(fake: FakeGitHub, small: PullState)
     [("review", "PullRequestReview"), ("comment", "PullRequestReviewComment")],
 )
 def test_bodies_over_65536_characters(
-    fake: FakeGitHub, small: PullState, field_name: str, resource: str
+    github: FakeGitHub, small: PullState, field_name: str, resource: str
 ) -> None:
     long = "é" * 65537
     comment = {"path": "app.py", "line": 4, "body": long if field_name == "comment" else "ok"}
     with pytest.raises(GithubException) as err:
-        post_review(fake, [comment], body=long if field_name == "review" else "ok")
+        post_review(github, [comment], body=long if field_name == "review" else "ok")
     assert err.value.status == 422 and err.value.data["message"] == "Validation Failed"
     assert err.value.data["errors"] == [
         {
@@ -694,89 +688,91 @@ def test_bodies_over_65536_characters(
             "message": "body is too long (maximum is 65536 characters)",
         }
     ]
-    post_review(fake, [{"path": "app.py", "line": 4, "body": "é" * 65536}], body="é" * 65536)
-    assert len(fake.reviews) == 1
+    post_review(github, [{"path": "app.py", "line": 4, "body": "é" * 65536}], body="é" * 65536)
+    assert len(github.reviews) == 1
 
 
-def test_deprecated_position_is_resolved_to_a_line(fake: FakeGitHub, small: PullState) -> None:
+def test_deprecated_position_is_resolved_to_a_line(github: FakeGitHub, small: PullState) -> None:
     post_review(
-        fake,
+        github,
         [
             {"path": "app.py", "position": 14, "body": "removed line"},
             {"path": "app.py", "position": 13, "body": "context line"},
         ],
     )
-    got = [(c["line"], c["side"], c["position"]) for c in fake.review_comments]
+    got = [(c["line"], c["side"], c["position"]) for c in github.review_comments]
     assert got == [(23, "LEFT", 14), (23, "RIGHT", 13)]
 
 
-def test_approve_is_recorded_so_bot_tests_can_forbid_it(fake: FakeGitHub, small: PullState) -> None:
-    review = post_review(fake, [], event="APPROVE", body=None)
+def test_approve_is_recorded_so_bot_tests_can_forbid_it(
+    github: FakeGitHub, small: PullState
+) -> None:
+    review = post_review(github, [], event="APPROVE", body=None)
     assert review.state == "APPROVED"
-    assert [r["state"] for r in fake.reviews] == ["APPROVED"]
+    assert [r["state"] for r in github.reviews] == ["APPROVED"]
 
 
-def test_approve_refusals(fake: FakeGitHub, small: PullState) -> None:
-    fake.actions_can_approve = False
+def test_approve_refusals(github: FakeGitHub, small: PullState) -> None:
+    github.actions_can_approve = False
     with pytest.raises(GithubException) as err:
-        post_review(fake, [], event="APPROVE")
+        post_review(github, [], event="APPROVE")
     assert err.value.data["errors"] == [MSG_ACTIONS_APPROVE]
-    fake.add_pull(REPO, 9, SMALL_DIFF, author="github-actions[bot]")
+    github.add_pull(REPO, 9, SMALL_DIFF, author="github-actions[bot]")
     with pytest.raises(GithubException) as err:
-        client(fake).get_repo(REPO).get_pull(9).create_review(body="no", event="REQUEST_CHANGES")
+        client(github).get_repo(REPO).get_pull(9).create_review(body="no", event="REQUEST_CHANGES")
     assert err.value.data["errors"] == ["Review Can not request changes on your own pull request"]
-    assert fake.reviews == []
+    assert github.reviews == []
 
 
-def test_one_pending_review_per_user(fake: FakeGitHub, small: PullState) -> None:
-    pending = post_review(fake, [{"path": "app.py", "line": 4, "body": "draft"}], event=None)
-    assert pending.state == "PENDING" and fake.reviews[0].get("submitted_at") is None
+def test_one_pending_review_per_user(github: FakeGitHub, small: PullState) -> None:
+    pending = post_review(github, [{"path": "app.py", "line": 4, "body": "draft"}], event=None)
+    assert pending.state == "PENDING" and github.reviews[0].get("submitted_at") is None
     with pytest.raises(GithubException) as err:
-        post_review(fake, [], body="final")
+        post_review(github, [], body="final")
     assert err.value.data["errors"] == [MSG_PENDING]
-    other = fake.add_review(REPO, 7, login="octocat", body="looks fine")
+    other = github.add_review(REPO, 7, login="octocat", body="looks fine")
     assert other["state"] == "COMMENTED"
     pending.delete()
-    assert [r["id"] for r in fake.reviews] == [other["id"]] and fake.review_comments == []
-    post_review(fake, [], body="final")
-    assert len(fake.reviews) == 2
+    assert [r["id"] for r in github.reviews] == [other["id"]] and github.review_comments == []
+    post_review(github, [], body="final")
+    assert len(github.reviews) == 2
 
 
 def test_pending_review_is_hidden_from_other_users() -> None:
     tokens = {"ghs_bot": "write", "ghp_alice": "write"}
-    with FakeGitHub(tokens=tokens, token_users={"ghp_alice": "alice"}) as fake:
-        fake.add_pull(REPO, 7, SMALL_DIFF, head_sha=HEAD)
-        fake.add_review(
+    with FakeGitHub(tokens=tokens, token_users={"ghp_alice": "alice"}) as github:
+        github.add_pull(REPO, 7, SMALL_DIFF, head_sha=HEAD)
+        github.add_review(
             REPO,
             7,
             login="github-actions[bot]",
             event=None,
             comments=[{"path": "app.py", "line": 4, "body": "draft"}],
         )
-        mine = client(fake, "ghs_bot").get_repo(REPO).get_pull(7)
-        theirs = client(fake, "ghp_alice").get_repo(REPO).get_pull(7)
+        mine = client(github, "ghs_bot").get_repo(REPO).get_pull(7)
+        theirs = client(github, "ghp_alice").get_repo(REPO).get_pull(7)
         assert [r.state for r in mine.get_reviews()] == ["PENDING"]
         assert list(theirs.get_reviews()) == [] and list(theirs.get_review_comments()) == []
 
 
-def test_review_body_can_be_edited(fake: FakeGitHub, small: PullState) -> None:
-    review = post_review(fake, [], body="first")
+def test_review_body_can_be_edited(github: FakeGitHub, small: PullState) -> None:
+    review = post_review(github, [], body="first")
     review.edit("second")
-    assert fake.reviews[0]["body"] == "second"
-    assert fake.requests[-1].method == "PUT" and fake.requests[-1].json == {"body": "second"}
+    assert github.reviews[0]["body"] == "second"
+    assert github.requests[-1].method == "PUT" and github.requests[-1].json == {"body": "second"}
 
 
 # ------------------------------------------------------------------------- single comments
 
 
-def test_single_review_comment(fake: FakeGitHub, small: PullState) -> None:
-    gh = client(fake)
+def test_single_review_comment(github: FakeGitHub, small: PullState) -> None:
+    gh = client(github)
     pr = gh.get_repo(REPO).get_pull(7)
     commit = gh.get_repo(REPO).get_commit(HEAD)
     made = pr.create_review_comment("one", commit, "app.py", line=5, side="RIGHT", start_line=4)
     assert (made.line, made.start_line, made.path) == (5, 4, "app.py")
-    assert fake.requests[-1].status == 201
-    assert fake.reviews[0]["state"] == "COMMENTED" and fake.reviews[0]["body"] == ""
+    assert github.requests[-1].status == 201
+    assert github.reviews[0]["state"] == "COMMENTED" and github.reviews[0]["body"] == ""
     reply = pr.create_review_comment_reply(made.id, "reply")
     assert reply.in_reply_to_id == made.id and reply.line == 5
     with pytest.raises(GithubException) as err:
@@ -793,29 +789,29 @@ def test_single_review_comment(fake: FakeGitHub, small: PullState) -> None:
     ]
 
 
-def test_create_comment_sends_its_position_as_line(fake: FakeGitHub, small: PullState) -> None:
-    gh = client(fake)
+def test_create_comment_sends_its_position_as_line(github: FakeGitHub, small: PullState) -> None:
+    gh = client(github)
     pr = gh.get_repo(REPO).get_pull(7)
     with pytest.raises(GithubException):
         pr.create_comment("legacy", gh.get_repo(REPO).get_commit(HEAD), "app.py", 13)
-    assert fake.requests[-1].json["line"] == 13 and "position" not in fake.requests[-1].json
-    assert fake.requests[-1].status == 422  # line 13 is not in the diff; position 13 would be
+    assert github.requests[-1].json["line"] == 13 and "position" not in github.requests[-1].json
+    assert github.requests[-1].status == 422  # line 13 is not in the diff; position 13 would be
 
 
 # ------------------------------------------------------------------------- issue comments
 
 
-def test_issue_comments_create_list_edit(fake: FakeGitHub, small: PullState) -> None:
-    pr = client(fake).get_repo(REPO).get_pull(7)
+def test_issue_comments_create_list_edit(github: FakeGitHub, small: PullState) -> None:
+    pr = client(github).get_repo(REPO).get_pull(7)
     for i in range(35):
-        fake.add_issue_comment(REPO, 7, f"human {i}")
+        github.add_issue_comment(REPO, 7, f"human {i}")
     made = pr.create_issue_comment("summary")
-    assert made.user.login == "github-actions[bot]" and fake.requests[-1].status == 201
+    assert made.user.login == "github-actions[bot]" and github.requests[-1].status == 201
     listed = list(pr.get_issue_comments())
     assert len(listed) == 36 and listed[-1].body == "summary"
     made.edit("summary v2")
-    assert fake.requests[-1].method == "PATCH"
-    assert fake.issue_comments[-1]["body"] == "summary v2"
+    assert github.requests[-1].method == "PATCH"
+    assert github.issue_comments[-1]["body"] == "summary v2"
     with pytest.raises(GithubException) as err:
         pr.create_issue_comment("x" * 65537)
     assert err.value.data["errors"] == [
@@ -832,10 +828,10 @@ def test_issue_comments_create_list_edit(fake: FakeGitHub, small: PullState) -> 
 
 
 def test_push_moves_or_outdates_comments_and_old_commits_still_validate(
-    fake: FakeGitHub, small: PullState
+    github: FakeGitHub, small: PullState
 ) -> None:
     post_review(
-        fake,
+        github,
         [
             {"path": "app.py", "line": 4, "body": "stays"},
             {"path": "app.py", "line": 24, "body": "goes"},
@@ -843,18 +839,18 @@ def test_push_moves_or_outdates_comments_and_old_commits_still_validate(
     )
     new_diff = SMALL_DIFF.split("@@ -20,6")[0]
     new_diff += new_files_diff(1).replace("pkg/f0000.txt", "new.py")
-    fake.push(REPO, 7, new_diff, head_sha="2" * 40)
-    kept, gone = fake.review_comments
+    github.push(REPO, 7, new_diff, head_sha="2" * 40)
+    kept, gone = github.review_comments
     assert (kept["line"], kept["commit_id"], kept["original_commit_id"]) == (4, "2" * 40, HEAD)
     assert (gone["line"], gone["position"], gone["original_line"]) == (None, None, 24)
-    pr = client(fake).get_repo(REPO).get_pull(7)
+    pr = client(github).get_repo(REPO).get_pull(7)
     assert pr.head.sha == "2" * 40
     assert sorted(f.filename for f in pr.get_files()) == ["app.py", "new.py"]
-    post_review(fake, [{"path": "app.py", "line": 24, "body": "on the old commit"}], sha=HEAD)
-    assert fake.review_comments[-1]["line"] is None
+    post_review(github, [{"path": "app.py", "line": 24, "body": "on the old commit"}], sha=HEAD)
+    assert github.review_comments[-1]["line"] is None
     with pytest.raises(GithubException) as err:
         post_review(
-            fake, [{"path": "app.py", "line": 24, "body": "on the new commit"}], sha="2" * 40
+            github, [{"path": "app.py", "line": 24, "body": "on the new commit"}], sha="2" * 40
         )
     assert err.value.data["errors"] == [MSG_LINE]
 
@@ -862,56 +858,56 @@ def test_push_moves_or_outdates_comments_and_old_commits_still_validate(
 # ------------------------------------------------------------------------- faults and retries
 
 
-def test_502_after_commit_without_retry(fake: FakeGitHub, small: PullState) -> None:
-    fake.fail_next("POST", r"/pulls/7/reviews$", status=502, after_commit=True)
+def test_502_after_commit_without_retry(github: FakeGitHub, small: PullState) -> None:
+    github.fail_next("POST", r"/pulls/7/reviews$", status=502, after_commit=True)
     with pytest.raises(GithubException) as err:
-        post_review(fake, [])
+        post_review(github, [])
     assert err.value.status == 502
-    assert len(fake.reviews) == 1  # stored although the client saw an error
+    assert len(github.reviews) == 1  # stored although the client saw an error
 
 
-def test_pygithub_default_retry_duplicates_a_review(fake: FakeGitHub, small: PullState) -> None:
-    fake.fail_next("POST", r"/pulls/7/reviews$", status=502, after_commit=True)
-    gh = client(fake, retry=GithubRetry(total=3, secondary_rate_wait=0))
+def test_pygithub_default_retry_duplicates_a_review(github: FakeGitHub, small: PullState) -> None:
+    github.fail_next("POST", r"/pulls/7/reviews$", status=502, after_commit=True)
+    gh = client(github, retry=GithubRetry(total=3, secondary_rate_wait=0))
     repo = gh.get_repo(REPO)
     repo.get_pull(7).create_review(commit=repo.get_commit(HEAD), body="once", event="COMMENT")
-    posts = [r.status for r in fake.requests if r.method == "POST"]
+    posts = [r.status for r in github.requests if r.method == "POST"]
     assert posts == [502, 200]
-    assert [r["body"] for r in fake.reviews] == ["once", "once"]
+    assert [r["body"] for r in github.reviews] == ["once", "once"]
 
 
-def test_secondary_rate_limit_with_retry_after(fake: FakeGitHub, small: PullState) -> None:
-    fake.fail_secondary_rate_limit("POST", r"/reviews$", retry_after=1)
+def test_secondary_rate_limit_with_retry_after(github: FakeGitHub, small: PullState) -> None:
+    github.fail_secondary_rate_limit("POST", r"/reviews$", retry_after=1)
     with pytest.raises(RateLimitExceededException) as err:
-        post_review(fake, [])
+        post_review(github, [])
     assert err.value.status == 403 and (err.value.headers or {})["retry-after"] == "1"
     assert err.value.data["message"].startswith("You have exceeded a secondary rate limit")
-    assert fake.reviews == []
+    assert github.reviews == []
 
-    fake.fail_secondary_rate_limit("POST", r"/reviews$", retry_after=1)
-    gh = client(fake, retry=GithubRetry(total=2, secondary_rate_wait=0))
+    github.fail_secondary_rate_limit("POST", r"/reviews$", retry_after=1)
+    gh = client(github, retry=GithubRetry(total=2, secondary_rate_wait=0))
     repo = gh.get_repo(REPO)
     started = time.monotonic()
     repo.get_pull(7).create_review(commit=repo.get_commit(HEAD), body="later", event="COMMENT")
     assert time.monotonic() - started >= 1.0  # urllib3 honours Retry-After
-    assert [r["body"] for r in fake.reviews] == ["later"]
+    assert [r["body"] for r in github.reviews] == ["later"]
 
 
 def test_secondary_rate_limit_without_retry_after_uses_secondary_rate_wait(
-    fake: FakeGitHub, small: PullState
+    github: FakeGitHub, small: PullState
 ) -> None:
-    fake.fail_secondary_rate_limit("POST", r"/reviews$", retry_after=None, times=2)
-    gh = client(fake, retry=GithubRetry(total=3, secondary_rate_wait=0.05))
+    github.fail_secondary_rate_limit("POST", r"/reviews$", retry_after=None, times=2)
+    gh = client(github, retry=GithubRetry(total=3, secondary_rate_wait=0.05))
     repo = gh.get_repo(REPO)
     started = time.monotonic()
     repo.get_pull(7).create_review(commit=repo.get_commit(HEAD), body="b", event="COMMENT")
     assert time.monotonic() - started < 2  # the default secondary_rate_wait would be 60 s each
-    assert [r.status for r in fake.requests if r.method == "POST"] == [403, 403, 200]
+    assert [r.status for r in github.requests if r.method == "POST"] == [403, 403, 200]
 
 
-def test_fault_on_a_get_and_custom_body(fake: FakeGitHub, small: PullState) -> None:
-    fake.fail_next("GET", r"/pulls/7$", status=404, body={"message": "Not Found"}, times=2)
-    gh = client(fake)
+def test_fault_on_a_get_and_custom_body(github: FakeGitHub, small: PullState) -> None:
+    github.fail_next("GET", r"/pulls/7$", status=404, body={"message": "Not Found"}, times=2)
+    gh = client(github)
     repo = gh.get_repo(REPO)
     for _ in range(2):
         with pytest.raises(UnknownObjectException):
@@ -922,8 +918,8 @@ def test_fault_on_a_get_and_custom_body(fake: FakeGitHub, small: PullState) -> N
 # ------------------------------------------------------------------------- the rest of the API
 
 
-def test_other_calls_a_bot_makes(fake: FakeGitHub, small: PullState) -> None:
-    gh = client(fake)
+def test_other_calls_a_bot_makes(github: FakeGitHub, small: PullState) -> None:
+    gh = client(github)
     repo = gh.get_repo(REPO)
     pr = repo.get_pull(7)
     assert [c.sha for c in pr.get_commits()] == [HEAD]
@@ -933,22 +929,22 @@ def test_other_calls_a_bot_makes(fake: FakeGitHub, small: PullState) -> None:
 
     made = pr.create_review_comment("whole file", commit, "logo.png", subject_type="file")
     assert made.subject_type == "file" and made.path == "logo.png"
-    assert fake.review_comments[0]["line"] is None
+    assert github.review_comments[0]["line"] is None
     fetched = pr.get_review_comment(made.id)
     fetched.edit("whole file, edited")
-    assert fake.review_comments[0]["body"] == "whole file, edited"
+    assert github.review_comments[0]["body"] == "whole file, edited"
     fetched.delete()
-    assert fake.review_comments == [] and fake.requests[-1].status == 204
+    assert github.review_comments == [] and github.requests[-1].status == 204
 
     note = pr.create_issue_comment("note")
     note.delete()
-    assert fake.issue_comments == []
+    assert github.issue_comments == []
 
 
-def test_pending_review_can_be_submitted(fake: FakeGitHub, small: PullState) -> None:
+def test_pending_review_can_be_submitted(github: FakeGitHub, small: PullState) -> None:
     draft = [{"path": "app.py", "line": 4, "body": "draft"}]
-    pending = post_review(fake, draft, event=None, body=None)
-    pr = client(fake).get_repo(REPO).get_pull(7)
+    pending = post_review(github, draft, event=None, body=None)
+    pr = client(github).get_repo(REPO).get_pull(7)
     with pytest.raises(GithubException) as err:
         pr._requester.requestJsonAndCheck(
             "POST", f"{pr.url}/reviews/{pending.id}/events", input={"event": "COMMENT"}
@@ -959,12 +955,12 @@ def test_pending_review_can_be_submitted(fake: FakeGitHub, small: PullState) -> 
         f"{pr.url}/reviews/{pending.id}/events",
         input={"event": "COMMENT", "body": "done"},
     )
-    assert data["state"] == "COMMENTED" and fake.reviews[0]["submitted_at"]
+    assert data["state"] == "COMMENTED" and github.reviews[0]["submitted_at"]
     assert [c.body for c in pr.get_review_comments()] == ["draft"]
 
 
-def test_malformed_requests(fake: FakeGitHub, small: PullState) -> None:
-    url = f"{fake.api_url}/repos/{REPO}/pulls/7/reviews"
+def test_malformed_requests(github: FakeGitHub, small: PullState) -> None:
+    url = f"{github.api_url}/repos/{REPO}/pulls/7/reviews"
     req = urllib.request.Request(
         url, data=b"{not json", method="POST", headers={"Authorization": f"token {TOKEN}"}
     )
@@ -973,26 +969,31 @@ def test_malformed_requests(fake: FakeGitHub, small: PullState) -> None:
     assert http_err.value.code == 400
     assert json.loads(http_err.value.read())["message"] == "Problems parsing JSON"
     with pytest.raises(GithubException) as err:
-        post_review(fake, [{"path": "app.py", "line": 4, "side": "MIDDLE", "body": "x"}])
+        post_review(github, [{"path": "app.py", "line": 4, "side": "MIDDLE", "body": "x"}])
     assert err.value.status == 422 and err.value.data["message"].startswith("Invalid request.")
     with pytest.raises(GithubException) as err:
-        post_review(fake, [{"path": "app.py", "line": "4", "body": "x"}])
+        post_review(github, [{"path": "app.py", "line": "4", "body": "x"}])
     assert err.value.status == 422
     with pytest.raises(GithubException) as err:
-        post_review(fake, [], event="DISMISS")
+        post_review(github, [], event="DISMISS")
     assert err.value.status == 422
-    assert fake.reviews == [] and [status for status, _ in fake.rejected] == [400, 422, 422, 422]
+    assert github.reviews == [] and [status for status, _ in github.rejected] == [
+        400,
+        422,
+        422,
+        422,
+    ]
 
 
-def test_primary_rate_limit_and_long_raw_diffs(fake: FakeGitHub, small: PullState) -> None:
-    fake.max_diff_lines = 10
+def test_primary_rate_limit_and_long_raw_diffs(github: FakeGitHub, small: PullState) -> None:
+    github.max_diff_lines = 10
     with pytest.raises(urllib.error.HTTPError) as http_err:
-        raw_get(fake, f"/repos/{REPO}/pulls/7", accept="application/vnd.github.v3.diff")
+        raw_get(github, f"/repos/{REPO}/pulls/7", accept="application/vnd.github.v3.diff")
     assert http_err.value.code == 406
     assert "maximum number of lines (10)" in json.loads(http_err.value.read())["message"]
-    fake.rate_remaining = 0
+    github.rate_remaining = 0
     with pytest.raises(RateLimitExceededException) as err:
-        client(fake).get_repo(REPO)
+        client(github).get_repo(REPO)
     assert err.value.data["message"].startswith("API rate limit exceeded")
 
 
@@ -1005,9 +1006,9 @@ def test_text_that_is_not_a_git_diff_is_refused() -> None:
 
 
 def test_only_approvals_and_change_requests_can_be_dismissed(
-    fake: FakeGitHub, small: PullState
+    github: FakeGitHub, small: PullState
 ) -> None:
-    pr = client(fake).get_repo(REPO).get_pull(7)
+    pr = client(github).get_repo(REPO).get_pull(7)
     commit = pr.base.repo.get_commit(HEAD)
     comment = pr.create_review(commit=commit, body="note", event="COMMENT")
     with pytest.raises(GithubException) as refused:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +12,11 @@ import pytest
 from answers import content, issue, one_issue_per_file, shown_files
 from fake_github import FakeGitHub
 from fake_openai import FakeOpenAI, RecordedRequest, Reply
-from github_env import READ_TOKEN, REPO, TOKEN, event_payload, make_change, run_action
+from github_env import READ_TOKEN, REPO, event_payload, make_change, run_action
 from gitrepo import GitRepo
-from keys import TEST_KEY
 
 APP = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(20))
 UTIL = "".join(f"VALUE_{i} = {i}\n" for i in range(30))
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(tokens={TOKEN: "write", READ_TOKEN: "read"}) as server:
-        yield server
-
-
-@pytest.fixture
-def model() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(api_key=TEST_KEY) as server:
-        yield server
 
 
 def open_pull(tmp_path: Path, github: FakeGitHub, **kwargs: Any) -> str:
@@ -49,11 +35,11 @@ def review_markers(review: dict[str, Any]) -> bool:
 
 
 def test_first_run_posts_one_review_with_inline_comments_and_outputs(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github)
-    model.responder = one_issue_per_file
-    run = run_action(tmp_path / "runner", github, model, 7)
+    model_server.responder = one_issue_per_file
+    run = run_action(tmp_path / "runner", github, model_server, 7)
     assert run.returncode == 0, run.stdout + run.stderr
     assert github.rejected == [] and github.server_errors == []
     [review] = github.reviews
@@ -73,16 +59,16 @@ def test_first_run_posts_one_review_with_inline_comments_and_outputs(
 
 
 def test_rerun_after_push_skips_posted_findings_and_updates_the_summary(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     base = open_pull(tmp_path, github)
-    model.responder = one_issue_per_file
-    first = run_action(tmp_path / "run1", github, model, 7)
+    model_server.responder = one_issue_per_file
+    first = run_action(tmp_path / "run1", github, model_server, 7)
     assert first.returncode == 0, first.stdout + first.stderr
     assert len(github.review_comments) == 2
 
     # Re-running on the same commit (a re-triggered workflow) posts nothing new.
-    again = run_action(tmp_path / "run2", github, model, 7)
+    again = run_action(tmp_path / "run2", github, model_server, 7)
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(github.reviews) == 1 and len(github.review_comments) == 2
     assert "2 findings commented on earlier, not repeated" in github.reviews[0]["body"]
@@ -93,7 +79,7 @@ def test_rerun_after_push_skips_posted_findings_and_updates_the_summary(
     repo.commit("second")
     diff = repo.diff_commits(base, "HEAD")
     github.push(REPO, 7, diff, head_sha=repo.run("rev-parse", "HEAD").strip())
-    third = run_action(tmp_path / "run3", github, model, 7)
+    third = run_action(tmp_path / "run3", github, model_server, 7)
     assert third.returncode == 0, third.stdout + third.stderr
     assert github.rejected == []
     summaries = [r for r in github.reviews if review_markers(r)]
@@ -107,11 +93,11 @@ def test_rerun_after_push_skips_posted_findings_and_updates_the_summary(
 
 
 def test_fork_pull_request_with_read_only_token_falls_back_to_annotations(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github, head_repo="stranger/widgets")
-    model.responder = one_issue_per_file
-    run = run_action(tmp_path / "runner", github, model, 7, token=READ_TOKEN)
+    model_server.responder = one_issue_per_file
+    run = run_action(tmp_path / "runner", github, model_server, 7, token=READ_TOKEN)
     assert run.returncode == 0, run.stdout + run.stderr
     assert github.reviews == []
     assert "::warning::reviewbot: review not posted" in run.stdout
@@ -122,54 +108,54 @@ def test_fork_pull_request_with_read_only_token_falls_back_to_annotations(
 
 
 def test_fork_pull_request_without_api_key_is_a_quiet_success(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github, head_repo="stranger/widgets")
-    run = run_action(tmp_path / "runner", github, model, 7, token=READ_TOKEN, api_key=None)
+    run = run_action(tmp_path / "runner", github, model_server, 7, token=READ_TOKEN, api_key=None)
     assert run.returncode == 0
     assert "no API key" in run.stdout and "forks" in run.stdout
     assert len(run.stdout.strip().splitlines()) == 1
-    assert model.requests == [] and github.reviews == []
+    assert model_server.requests == [] and github.reviews == []
 
 
 def test_missing_api_key_on_own_pull_request_is_an_error(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github)
-    run = run_action(tmp_path / "runner", github, model, 7, api_key=None)
+    run = run_action(tmp_path / "runner", github, model_server, 7, api_key=None)
     assert run.returncode == 2
     assert "::error::" in run.stdout and "api-key" in run.stdout
     assert "Traceback" not in run.stdout + run.stderr
 
 
 def test_secondary_rate_limit_on_posting_still_leaves_exactly_one_review(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github)
-    model.responder = one_issue_per_file
+    model_server.responder = one_issue_per_file
     github.fail_secondary_rate_limit("POST", r"/pulls/7/reviews$", retry_after=1)
-    run = run_action(tmp_path / "runner", github, model, 7)
+    run = run_action(tmp_path / "runner", github, model_server, 7)
     assert run.returncode == 0, run.stdout + run.stderr
     assert len(github.reviews) == 1 and len(github.review_comments) == 2
 
 
 def test_server_error_after_the_review_was_created_does_not_duplicate_it(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github)
-    model.responder = one_issue_per_file
+    model_server.responder = one_issue_per_file
     github.fail_next("POST", r"/pulls/7/reviews$", status=502, after_commit=True)
-    run = run_action(tmp_path / "runner", github, model, 7)
+    run = run_action(tmp_path / "runner", github, model_server, 7)
     assert run.returncode == 0, run.stdout + run.stderr
     assert len(github.reviews) == 1 and len(github.review_comments) == 2
     assert run.outputs["review-url"] == github.reviews[0]["html_url"]
 
 
 def test_a_422_moves_the_findings_into_the_summary(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github)
-    model.responder = one_issue_per_file
+    model_server.responder = one_issue_per_file
     github.fail_next(
         "POST",
         r"/pulls/7/reviews$",
@@ -180,7 +166,7 @@ def test_a_422_moves_the_findings_into_the_summary(
             "documentation_url": "https://docs.github.com/rest",
         },
     )
-    run = run_action(tmp_path / "runner", github, model, 7)
+    run = run_action(tmp_path / "runner", github, model_server, 7)
     assert run.returncode == 0, run.stdout + run.stderr
     [review] = github.reviews
     assert github.review_comments == []
@@ -190,12 +176,12 @@ def test_a_422_moves_the_findings_into_the_summary(
 
 
 def test_deleted_pull_request_is_a_one_line_error(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github)
     payload = event_payload(github, 7)
     github.delete_pull(REPO, 7)
-    run = run_action(tmp_path / "runner", github, model, 7, payload=payload)
+    run = run_action(tmp_path / "runner", github, model_server, 7, payload=payload)
     assert run.returncode == 2
     [line] = [ln for ln in run.stdout.splitlines() if ln.startswith("::error")]
     assert "not found" in line and "octo/widgets#7" in line
@@ -203,7 +189,7 @@ def test_deleted_pull_request_is_a_one_line_error(
 
 
 def test_never_approves_and_requests_changes_only_when_asked(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github)
 
@@ -219,14 +205,14 @@ def test_never_approves_and_requests_changes_only_when_asked(
         )
         return Reply(content=content(10, [finding]))
 
-    model.responder = approve_please
-    run = run_action(tmp_path / "run1", github, model, 7)
+    model_server.responder = approve_please
+    run = run_action(tmp_path / "run1", github, model_server, 7)
     assert run.returncode == 0
     assert [r["state"] for r in github.reviews] == ["COMMENTED"]
     github_two = run_action(
         tmp_path / "run2",
         github,
-        model,
+        model_server,
         7,
         inputs={"request-changes": "true", "fail-on": "high"},
     )
@@ -236,7 +222,7 @@ def test_never_approves_and_requests_changes_only_when_asked(
 
 
 def test_untrusted_model_text_cannot_break_out_of_the_comment(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github)
 
@@ -253,8 +239,8 @@ def test_untrusted_model_text_cannot_break_out_of_the_comment(
         )
         return Reply(content=content(5, [finding]))
 
-    model.responder = hostile
-    run = run_action(tmp_path / "runner", github, model, 7)
+    model_server.responder = hostile
+    run = run_action(tmp_path / "runner", github, model_server, 7)
     assert run.returncode == 0, run.stdout + run.stderr
     [comment] = github.review_comments
     body = comment["body"]
@@ -269,7 +255,7 @@ def test_untrusted_model_text_cannot_break_out_of_the_comment(
 
 
 def test_max_comments_moves_the_least_severe_into_the_summary(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github)
 
@@ -281,8 +267,8 @@ def test_max_comments_moves_the_least_severe_into_the_summary(
                 found.append(issue(path, line, code, severity=severity, title=f"t{n} {path}"))
         return Reply(content=content(4, found))
 
-    model.responder = many
-    run = run_action(tmp_path / "runner", github, model, 7, inputs={"max-comments": "2"})
+    model_server.responder = many
+    run = run_action(tmp_path / "runner", github, model_server, 7, inputs={"max-comments": "2"})
     assert run.returncode == 0, run.stdout + run.stderr
     assert {c["path"] for c in github.review_comments} == {"app.py"}
     assert len(github.review_comments) == 2
@@ -292,25 +278,25 @@ def test_max_comments_moves_the_least_severe_into_the_summary(
 
 
 def test_three_hundred_file_pull_request(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     base = {f"pkg/m{i:03}.py": f"X = {i}\n" for i in range(300)}
     head = {name: text + f"Y = X * 2  # {name}\n" for name, text in base.items()}
     diff, _ = make_change(tmp_path / "repo", base, head)
     github.add_pull(REPO, 9, diff)
-    model.responder = one_issue_per_file
-    run = run_action(tmp_path / "runner", github, model, 9, inputs={"max-comments": "25"})
+    model_server.responder = one_issue_per_file
+    run = run_action(tmp_path / "runner", github, model_server, 9, inputs={"max-comments": "25"})
     assert run.returncode == 0, run.stdout + run.stderr
     assert github.rejected == []
     assert len(github.reviews) == 1 and len(github.review_comments) == 25
     assert run.outputs["issues"] == "300"
-    reviewed = {path for r in model.requests for path in shown_files(r.user)}
+    reviewed = {path for r in model_server.requests for path in shown_files(r.user)}
     assert len(reviewed) == 300
     assert "275 over the limit of inline comments" in github.reviews[0]["body"]
 
 
 def test_files_without_patch_and_beyond_the_listing_cap_are_named(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     base = {f"f{i:02}.py": f"A = {i}\n" for i in range(12)}
     head = {name: text + "B = 1\n" for name, text in base.items()}
@@ -319,7 +305,7 @@ def test_files_without_patch_and_beyond_the_listing_cap_are_named(
     github.max_listed_files = 10
     github.max_patch_bytes = 20_000
     github.add_pull(REPO, 3, diff)
-    run = run_action(tmp_path / "runner", github, model, 3)
+    run = run_action(tmp_path / "runner", github, model_server, 3)
     assert run.returncode == 0, run.stdout + run.stderr
     body = github.reviews[0]["body"]
     assert "Files not reviewed" in body
@@ -328,32 +314,32 @@ def test_files_without_patch_and_beyond_the_listing_cap_are_named(
 
 
 def test_non_pull_request_event_does_nothing(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     run = run_action(
         tmp_path / "runner",
         github,
-        model,
+        model_server,
         1,
         payload={"ref": "refs/heads/main", "commits": []},
         event_name="push",
     )
     assert run.returncode == 0 and "nothing to review" in run.stdout
-    assert github.requests == [] and model.requests == []
+    assert github.requests == [] and model_server.requests == []
 
 
 def test_pull_request_target_is_reviewed_like_pull_request(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github, head_repo="stranger/widgets")
-    run = run_action(tmp_path / "runner", github, model, 7, event_name="pull_request_target")
+    run = run_action(tmp_path / "runner", github, model_server, 7, event_name="pull_request_target")
     assert run.returncode == 0, run.stdout + run.stderr
     assert len(github.reviews) == 1
     assert run.outputs["score"] == "8"
 
 
 def test_injected_paths_and_lines_never_leave_this_pull_request(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:
     open_pull(tmp_path, github)
 
@@ -366,8 +352,8 @@ def test_injected_paths_and_lines_never_leave_this_pull_request(
         ]
         return Reply(content=content(10, found))
 
-    model.responder = injected
-    run = run_action(tmp_path / "runner", github, model, 7)
+    model_server.responder = injected
+    run = run_action(tmp_path / "runner", github, model_server, 7)
     assert run.returncode == 0, run.stdout + run.stderr
     assert github.review_comments == [] and github.rejected == []
     writes = [r for r in github.requests if r.method != "GET"]
@@ -378,7 +364,7 @@ def test_injected_paths_and_lines_never_leave_this_pull_request(
 
 
 def test_secrets_never_appear_in_anything_produced(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = "ghs_CANARYgithubTOKEN0123456789"
     key = "sk-CANARYmodelKEY0123456789"
@@ -386,7 +372,7 @@ def test_secrets_never_appear_in_anything_produced(
     cache = tmp_path / "cache"
     monkeypatch.setenv("REVIEWBOT_CACHE_DIR", str(cache))
     open_pull(tmp_path, github)
-    model.responder = one_issue_per_file
+    model_server.responder = one_issue_per_file
     runs = []
     with FakeOpenAI(api_key=key) as keyed:
         keyed.responder = one_issue_per_file
@@ -404,20 +390,22 @@ def test_secrets_never_appear_in_anything_produced(
         assert "CANARYmodelKEY" not in text and "CANARYgithubTOKEN" not in text
 
 
-def test_github_app_token_reruns_find_their_own_comments(tmp_path: Path, model: FakeOpenAI) -> None:
+def test_github_app_token_reruns_find_their_own_comments(
+    tmp_path: Path, model_server: FakeOpenAI
+) -> None:
     app_token = "ghs_appinstallationtoken"
     with FakeGitHub(tokens={app_token: "write"}, token_users={app_token: "my-app[bot]"}) as gh:
         open_pull(tmp_path, gh)
-        model.responder = one_issue_per_file
+        model_server.responder = one_issue_per_file
         for n in range(2):
-            run = run_action(tmp_path / f"run{n}", gh, model, 7, token=app_token)
+            run = run_action(tmp_path / f"run{n}", gh, model_server, 7, token=app_token)
             assert run.returncode == 0, run.stdout + run.stderr
         assert {r["user"]["login"] for r in gh.reviews} == {"my-app[bot]"}
         assert len(gh.reviews) == 1 and len(gh.review_comments) == 2
 
 
 def test_a_change_request_is_withdrawn_once_its_findings_are_gone(
-    tmp_path: Path, github: FakeGitHub, model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REVIEWBOT_CACHE", "false")  # the same prompt must reach the model twice
     open_pull(tmp_path, github)
@@ -428,13 +416,13 @@ def test_a_change_request_is_withdrawn_once_its_findings_are_gone(
         found = issue("app.py", line, code, severity=severity["now"], title=severity["now"])
         return Reply(content=content(5, [found]))
 
-    model.responder = answer
+    model_server.responder = answer
     inputs = {"request-changes": "true", "fail-on": "high"}
-    first = run_action(tmp_path / "run1", github, model, 7, inputs=inputs)
+    first = run_action(tmp_path / "run1", github, model_server, 7, inputs=inputs)
     assert first.returncode == 1
     assert [r["state"] for r in github.reviews] == ["CHANGES_REQUESTED"]
     severity["now"] = "low"
-    second = run_action(tmp_path / "run2", github, model, 7, inputs=inputs)
+    second = run_action(tmp_path / "run2", github, model_server, 7, inputs=inputs)
     assert second.returncode == 0, second.stdout + second.stderr
     states = [r["state"] for r in github.reviews]
     assert states[0] == "DISMISSED" and "CHANGES_REQUESTED" not in states

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,6 @@ from reviewbot.github.connection import GitHubError, connect, parse_pull_ref
 from reviewbot.github.pullsource import pull_diff, pull_info
 
 SHARED_DIFFS = Path(__file__).resolve().parents[2] / "shared" / "diffs"
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
 
 
 def tricky_diff(root: Path) -> str:
@@ -57,8 +50,9 @@ def shape(diff: Diff) -> dict[str, tuple[str, dict[int, str]]]:
 def test_files_api_diff_matches_the_git_diff(tmp_path: Path, github: FakeGitHub) -> None:
     raw = tricky_diff(tmp_path / "repo")
     github.add_pull(REPO, 1, raw)
-    pr = connect(TOKEN, github.api_url).get_repo(REPO).get_pull(1)
-    diff, skipped = pull_diff(pr)
+    pr = connect(TOKEN, github.api_url, write_interval=0).get_repo(REPO).get_pull(1)
+    change = pull_diff(pr)
+    diff, skipped = change.diff, change.skipped
     assert shape(diff) == shape(parse_diff(raw))
     assert {f.path for f in diff.files} >= {"文件 名.py", "new name.py", "pkg/moved.py"}
     renamed = diff.file("new name.py")
@@ -77,7 +71,9 @@ def test_files_api_diff_matches_the_git_diff(tmp_path: Path, github: FakeGitHub)
 def test_real_diffs_round_trip_through_the_files_api(name: str, github: FakeGitHub) -> None:
     raw = (SHARED_DIFFS / name).read_bytes().decode("utf-8", "replace")
     github.add_pull(REPO, 2, raw)
-    diff, _ = pull_diff(connect(TOKEN, github.api_url).get_repo(REPO).get_pull(2))
+    diff = pull_diff(
+        connect(TOKEN, github.api_url, write_interval=0).get_repo(REPO).get_pull(2)
+    ).diff
     assert shape(diff) == shape(parse_diff(raw))
 
 

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 from answers import one_issue_per_file, shown_files
-from conftest import TEST_KEY
 from fake_openai import FakeOpenAI
 from gitrepo import GitRepo
+from keys import TEST_KEY
 
 pytestmark = pytest.mark.timeout(600)  # environment builds reach PyPI; runs are seconds
 

@@ -44,12 +44,6 @@ def diff_of(path: str, *added: str, status: str = "modified") -> str:
     return head + f"@@ -1,2 +1,{len(added) + 2} @@\n def main():\n{lines}     return 0\n"
 
 
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 # ---------------------------------------------------------------------- prompt injection
 
 INJECTED = [

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from github import Auth, Github, GithubException, GithubRetry
 
+from reviewbot.errors import UserError
 from reviewbot.redact import register_secret
 
 PUBLIC_API = "https://api.github.com"
@@ -20,7 +21,7 @@ _URL = re.compile(r"^https?://(?P<host>[^/]+)/(?P<owner>[^/]+)/(?P<repo>[^/]+)/p
 _SHORT = re.compile(r"^(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)#(?P<n>\d+)$")
 
 
-class GitHubError(RuntimeError):
+class GitHubError(UserError):
     """GitHub refused or failed a request; the message says what to fix."""
 
 
@@ -52,12 +53,19 @@ def api_url_for(ref: PullRef) -> str:
     return os.environ.get("GITHUB_API_URL") or ref.api_url or PUBLIC_API
 
 
-def connect(token: str | None, api_url: str, *, retries: int = 3, timeout: int = 30) -> Github:
+def connect(
+    token: str | None,
+    api_url: str,
+    *,
+    write_interval: float,
+    retries: int = 3,
+    timeout: int = 30,
+) -> Github:
+    """`write_interval`: seconds between writes (Settings.github_write_interval)."""
     register_secret(token)
     # PyGithub logs every failed request as a warning; ours are reported once, with a fix.
     logging.getLogger("github").setLevel(logging.ERROR)
     retry = GithubRetry(total=retries, allowed_methods=RETRIED_METHODS, backoff_factor=0.5)
-    write_interval = float(os.environ.get("REVIEWBOT_GITHUB_WRITE_INTERVAL", "1"))
     return Github(
         base_url=api_url.rstrip("/"),
         auth=Auth.Token(token) if token else None,

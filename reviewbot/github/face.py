@@ -1,4 +1,6 @@
-"""`reviewbot --pr URL [--post]`: the command line's way into pull request reviews."""
+"""`reviewbot --pr URL [--post]`: the command line's way into pull request reviews.
+
+Errors (UserError) go to the command's error handler."""
 
 from __future__ import annotations
 
@@ -23,24 +25,17 @@ def review_pull_request(
     output: Path | None,
     dry_run: bool,
 ) -> int:
-    try:
-        ref = parse_pull_ref(ref_text)
-        token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
-        if post and not token:
-            raise GitHubError(
-                "--post needs a GitHub token with pull-requests: write in GITHUB_TOKEN"
-            )
-        gh = connect(token, api_url_for(ref))
-        if dry_run:
-            source = read_pull(gh, ref.repo, ref.number)
-            plan = plan_review(settings, source.diff, need_key=False)
-            plan.prepared.skipped[:0] = source.skipped
-            print_plan(plan)
-            return EXIT_OK
-        outcome = review_pull(gh, ref.repo, ref.number, settings, post=post)
-    except GitHubError as exc:
-        say(str(exc))
-        return EXIT_USAGE
+    ref = parse_pull_ref(ref_text)
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
+    if post and not token:
+        raise GitHubError("--post needs a GitHub token with pull-requests: write in GITHUB_TOKEN")
+    gh = connect(token, api_url_for(ref), write_interval=settings.github_write_interval)
+    if dry_run:
+        source = read_pull(gh, ref.repo, ref.number)
+        plan = plan_review(settings, source.change, need_key=False)
+        print_plan(plan)
+        return EXIT_OK
+    outcome = review_pull(gh, ref.repo, ref.number, settings, post=post)
     write_report(outcome.result, fmt, output, sys.stdout.isatty(), compact=False)
     if outcome.published is not None:
         say(f"review posted: {outcome.published.review_url}")
@@ -48,7 +43,7 @@ def review_pull_request(
             say(note)
     if outcome.not_posted is not None:
         say(f"not posted: {outcome.not_posted}")
-    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error, outcome.fatal)
+    code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error)
     if unusable is not None:
         say(f"endpoint unusable: {unusable}")
     if post and outcome.not_posted is not None and code == EXIT_OK:

@@ -22,6 +22,7 @@ from github import GithubException
 from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
+from reviewbot.errors import UserError
 from reviewbot.github.addressed import EarlierComment, earlier_comments, reply_body
 from reviewbot.github.comments import CommentPlan, fingerprints_in
 from reviewbot.github.connection import ACTIONS_BOT
@@ -43,7 +44,7 @@ Render = Callable[[str | None], str]
 Followup = Callable[[str, str | None], str]
 
 
-class PostingForbidden(RuntimeError):
+class PostingForbidden(UserError):
     """The token may not write to this PR (fork PR, read-only token, PR gone)."""
 
 

@@ -11,10 +11,10 @@ from github import Github, GithubException
 from github.PullRequest import PullRequest
 
 from reviewbot.app import plan_review, run_review
+from reviewbot.change import Change
 from reviewbot.config import Settings
-from reviewbot.diffmodel import Diff
 from reviewbot.exitcodes import every_sent_chunk_failed, reaches
-from reviewbot.findings import ReviewResult, SkippedFile
+from reviewbot.findings import ReviewResult
 from reviewbot.github.addressed import addressed, resolved
 from reviewbot.github.comments import plan_comments
 from reviewbot.github.connection import GitHubError, bot_login, explain
@@ -34,7 +34,6 @@ from reviewbot.review import ProgressCallback
 class PullReview:
     pull: PullInfo
     result: ReviewResult
-    fatal: str | None  # the endpoint error that stopped the review, if one did
     published: Published | None = None
     not_posted: str | None = None  # why a requested post did not happen
     addressed: int = 0  # "addressed" replies posted on earlier findings' threads
@@ -44,16 +43,14 @@ class PullReview:
 class PullDiff:
     pr: PullRequest
     pull: PullInfo
-    diff: Diff
-    skipped: list[SkippedFile]
+    change: Change
 
 
 def read_pull(gh: Github, repo_name: str, number: int) -> PullDiff:
     """The pull request and its diff, or a GitHubError naming the fix."""
     try:
         pr = gh.get_repo(repo_name).get_pull(number)
-        diff, skipped = pull_diff(pr)
-        return PullDiff(pr, pull_info(pr), diff, skipped)
+        return PullDiff(pr, pull_info(pr), pull_diff(pr))
     except GithubException as exc:
         raise GitHubError(explain(exc, f"reading pull request {repo_name}#{number}")) from None
 
@@ -76,20 +73,19 @@ def review_pull(
 ) -> PullReview:
     source = read_pull(gh, repo_name, number)
     pr, pull = source.pr, source.pull
-    plan = plan_review(settings, source.diff)
-    plan.prepared.skipped[:0] = source.skipped
-    result, fatal = run_review(plan, settings, on_progress)
-    outcome = PullReview(pull, result, fatal)
+    plan = plan_review(settings, source.change)
+    result = run_review(plan, settings, on_progress)
+    outcome = PullReview(pull, result)
     if not post:
         return outcome
-    if fatal is not None or every_sent_chunk_failed(result):
+    if result.fatal is not None or every_sent_chunk_failed(result):
         outcome.not_posted = "the model endpoint failed, so there is no review to post"
         return outcome
     try:
         login = bot_login(gh)
         prior = read_prior_state(pr, login)
         comments = plan_comments(
-            result.findings, source.diff, prior.posted_fingerprints, settings.max_comments
+            result.findings, source.change.diff, prior.posted_fingerprints, settings.max_comments
         )
         gone = addressed(prior.earlier, result.findings)
         fixed = resolved(gone, pull.head_sha)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from github.File import File
 from github.PullRequest import PullRequest
 
-from reviewbot.diffmodel import Diff
+from reviewbot.change import Change
 from reviewbot.diffparse import DiffParseError, parse_diff
 from reviewbot.findings import SkippedFile
 
@@ -69,7 +69,7 @@ def file_diff_text(row: File) -> str:
     return "\n".join([*head, f"--- {minus}", f"+++ {plus}"]) + "\n" + body
 
 
-def pull_diff(pr: PullRequest) -> tuple[Diff, list[SkippedFile]]:
+def pull_diff(pr: PullRequest) -> Change:
     """The PR's diff, plus the files it can't review: no patch (binary or too large for GitHub)
     and files past the listing limit."""
     rows: list[File] = list(pr.get_files())
@@ -98,4 +98,4 @@ def pull_diff(pr: PullRequest) -> tuple[Diff, list[SkippedFile]]:
                 reason=f"GitHub lists at most {LISTED_FILES_LIMIT:,} files of a pull request",
             )
         )
-    return diff, skipped
+    return Change(diff, skipped)

@@ -18,6 +18,7 @@ from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity
 from reviewbot.github.comments import CommentPlan, safe_text
 from reviewbot.github.pullsource import PullInfo
 from reviewbot.i18n import _, ngettext, pgettext
+from reviewbot.reporters.labels import SEVERITIES, last_line, one_line, ordered
 from reviewbot.reporters.markdown import (
     ICON,
     code_span,
@@ -26,7 +27,6 @@ from reviewbot.reporters.markdown import (
     neutralise,
     severity_name,
 )
-from reviewbot.reporters.text import SEVERITIES, last_line, one_line, ordered
 
 SUMMARY_MARKER = "<!-- reviewbot:summary -->"
 MAX_SUMMARY = 60_000

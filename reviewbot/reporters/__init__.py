@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
+import importlib
+
 from reviewbot.reporters.base import Reporter, ReportOptions
 
-__all__ = ["FORMATS", "ReportOptions", "Reporter", "get_reporter"]
+__all__ = ["FORMATS", "REPORTERS", "ReportOptions", "Reporter", "get_reporter", "reporter_class"]
 
 
-def _registry() -> dict[str, type[Reporter]]:
-    from reviewbot.reporters.annotations import AnnotationsReporter
-    from reviewbot.reporters.json_report import JsonReporter
-    from reviewbot.reporters.markdown import MarkdownReporter
-    from reviewbot.reporters.rdjson import RdjsonlReporter, RdjsonReporter
-    from reviewbot.reporters.sarif import SarifReporter
-    from reviewbot.reporters.text import TextReporter
-
-    classes: list[type[Reporter]] = [
-        TextReporter,
-        JsonReporter,
-        MarkdownReporter,
-        SarifReporter,
-        RdjsonReporter,
-        RdjsonlReporter,
-        AnnotationsReporter,
-    ]
-    return {cls.name: cls for cls in classes}
+# name -> "module:Class"; imported on first use, so the command line starts without rich.
+REPORTERS: dict[str, str] = {
+    "text": "reviewbot.reporters.text:TextReporter",
+    "json": "reviewbot.reporters.json_report:JsonReporter",
+    "markdown": "reviewbot.reporters.markdown:MarkdownReporter",
+    "sarif": "reviewbot.reporters.sarif:SarifReporter",
+    "rdjson": "reviewbot.reporters.rdjson:RdjsonReporter",
+    "rdjsonl": "reviewbot.reporters.rdjson:RdjsonlReporter",
+    "github": "reviewbot.reporters.annotations:AnnotationsReporter",
+}
+FORMATS = tuple(REPORTERS)
 
 
-FORMATS = ("text", "json", "markdown", "sarif", "rdjson", "rdjsonl", "github")
+def reporter_class(name: str) -> type[Reporter]:
+    try:
+        module, _, attr = REPORTERS[name].partition(":")
+    except KeyError:
+        raise ValueError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})") from None
+    cls: type[Reporter] = getattr(importlib.import_module(module), attr)
+    return cls
 
 
 def get_reporter(name: str, options: ReportOptions | None = None) -> Reporter:
-    try:
-        cls = _registry()[name]
-    except KeyError:
-        raise ValueError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})") from None
-    return cls(options)
+    return reporter_class(name)(options)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from reviewbot.findings import Finding, ReviewResult, Severity
 from reviewbot.reporters.base import Reporter
-from reviewbot.reporters.text import failed_label, last_line, one_line, ordered, summary_line
+from reviewbot.reporters.labels import failed_label, last_line, one_line, ordered, summary_line
 
 LEVEL = {
     Severity.CRITICAL: "error",

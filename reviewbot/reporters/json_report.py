@@ -13,7 +13,7 @@ from typing import Any
 
 from reviewbot.findings import Finding, ReviewResult
 from reviewbot.reporters.base import Reporter
-from reviewbot.reporters.text import ordered
+from reviewbot.reporters.labels import ordered
 
 
 def issue(finding: Finding) -> dict[str, Any]:

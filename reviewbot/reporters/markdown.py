@@ -16,7 +16,7 @@ from itertools import groupby
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
 from reviewbot.i18n import _, pgettext
 from reviewbot.reporters.base import Reporter
-from reviewbot.reporters.text import (
+from reviewbot.reporters.labels import (
     SEVERITIES,
     changed_note,
     counts,

@@ -23,9 +23,9 @@ from typing import Any
 
 from reviewbot.findings import Finding, ReviewResult, Severity
 from reviewbot.reporters.base import Reporter
+from reviewbot.reporters.labels import compact_line, last_line, one_line, ordered
 from reviewbot.reporters.markdown import neutralise
 from reviewbot.reporters.sarif import PROJECT_URL, category_slug
-from reviewbot.reporters.text import compact_line, last_line, one_line, ordered
 
 SEVERITY = {
     Severity.CRITICAL: "ERROR",

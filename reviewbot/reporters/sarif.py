@@ -27,7 +27,7 @@ from urllib.parse import quote
 from reviewbot import __version__
 from reviewbot.findings import Finding, ReviewResult, Severity
 from reviewbot.reporters.base import Reporter
-from reviewbot.reporters.text import failed_label, last_line, one_line, ordered, skipped_label
+from reviewbot.reporters.labels import failed_label, last_line, one_line, ordered, skipped_label
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
