@@ -76,7 +76,7 @@ def test_binary_only_diff_is_skipped_with_a_note(endpoint_env: FakeOpenAI, here:
     )
     result = run("--diff", "bin.diff")
     assert result.exit_code == 0
-    assert "nothing to send to the model (1 file(s) skipped)" in result.stderr
+    assert "nothing to send to the model (1 file skipped)" in result.stderr
     assert "logo.png — binary" in result.stdout
     assert endpoint_env.requests == []
 

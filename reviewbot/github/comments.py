@@ -17,8 +17,8 @@ from reviewbot.anchor import LineAnchors
 from reviewbot.diffmodel import Diff
 from reviewbot.findings import Finding, Severity
 from reviewbot.i18n import _
-from reviewbot.reporters.labels import one_line
-from reviewbot.reporters.markdown import ICON, fence_for, fold, neutralise, severity_name
+from reviewbot.reporters.labels import one_line, severity_name
+from reviewbot.reporters.markdown import ICON, fence_for, fold, neutralise
 
 _SUGGESTION_FENCE = re.compile(r"^( {0,3}(?:`{3,}|~{3,})\s*)suggestion\b", re.MULTILINE)
 FINGERPRINT = re.compile(r"<!-- reviewbot:fp=([0-9a-f]{16}) -->")

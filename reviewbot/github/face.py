@@ -13,6 +13,7 @@ from reviewbot.config import Settings
 from reviewbot.exitcodes import EXIT_OK, EXIT_USAGE, final_exit
 from reviewbot.github.connection import GitHubError, api_url_for, connect, parse_pull_ref
 from reviewbot.github.pullreview import read_pull, review_pull
+from reviewbot.i18n import _
 from reviewbot.terminal import print_plan, say, write_report
 
 
@@ -38,14 +39,14 @@ def review_pull_request(
     outcome = review_pull(gh, ref.repo, ref.number, settings, post=post)
     write_report(outcome.result, fmt, output, sys.stdout.isatty(), compact=False)
     if outcome.published is not None:
-        say(f"review posted: {outcome.published.review_url}")
+        say(_("review posted: {url}").format(url=outcome.published.review_url))
         for note in outcome.published.notes:
             say(note)
     if outcome.not_posted is not None:
-        say(f"not posted: {outcome.not_posted}")
+        say(_("not posted: {reason}").format(reason=outcome.not_posted))
     code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error)
     if unusable is not None:
-        say(f"endpoint unusable: {unusable}")
+        say(_("endpoint unusable: {reason}").format(reason=unusable))
     if post and outcome.not_posted is not None and code == EXIT_OK:
         return EXIT_USAGE
     return code

@@ -174,7 +174,11 @@ class ReviewPoster:
             try:
                 review.dismiss(message)
             except GithubException as exc:  # e.g. a protected branch the bot may not dismiss on
-                notes.append(f"could not dismiss the earlier change request: {_error_text(exc)}")
+                notes.append(
+                    _("could not dismiss the earlier change request: {error}").format(
+                        error=_error_text(exc)
+                    )
+                )
         return notes
 
     @staticmethod
@@ -195,7 +199,11 @@ class ReviewPoster:
                 self.pr.create_review_comment_reply(comment.id, reply_body(self.head_sha))
                 posted += 1
             except GithubException as exc:
-                notes.append(f"could not reply on an addressed finding: {_error_text(exc)}")
+                notes.append(
+                    _("could not reply on an addressed finding: {error}").format(
+                        error=_error_text(exc)
+                    )
+                )
         return posted, notes
 
     def _post(

@@ -27,6 +27,7 @@ from reviewbot.github.publish import (
 )
 from reviewbot.github.pullsource import PullInfo, pull_diff, pull_info
 from reviewbot.github.summary import SummaryContext, render_followup, render_summary
+from reviewbot.i18n import _
 from reviewbot.review import ProgressCallback
 
 
@@ -79,7 +80,7 @@ def review_pull(
     if not post:
         return outcome
     if result.fatal is not None or every_sent_chunk_failed(result):
-        outcome.not_posted = "the model endpoint failed, so there is no review to post"
+        outcome.not_posted = _("the model endpoint failed, so there is no review to post")
         return outcome
     try:
         login = bot_login(gh)
@@ -105,7 +106,7 @@ def review_pull(
         outcome.published.notes.extend(notes)
         outcome.addressed = replied
     except PostingForbidden as exc:
-        outcome.not_posted = f"GitHub refused the review ({exc})"
+        outcome.not_posted = _("GitHub refused the review ({reason})").format(reason=exc)
     except GithubException as exc:
         outcome.not_posted = explain(exc, "posting the review")
     return outcome

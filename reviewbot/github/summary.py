@@ -18,14 +18,21 @@ from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity
 from reviewbot.github.comments import CommentPlan, safe_text
 from reviewbot.github.pullsource import PullInfo
 from reviewbot.i18n import _, ngettext, pgettext
-from reviewbot.reporters.labels import SEVERITIES, last_line, one_line, ordered
+from reviewbot.reporters.labels import (
+    SEVERITIES,
+    changed_note,
+    last_line,
+    list_sep,
+    one_line,
+    ordered,
+    severity_name,
+)
 from reviewbot.reporters.markdown import (
     ICON,
     code_span,
     details,
     fold,
     neutralise,
-    severity_name,
 )
 
 SUMMARY_MARKER = "<!-- reviewbot:summary -->"
@@ -61,10 +68,6 @@ def severity_heading(severity: Severity) -> str:
         Severity.LOW: pgettext("heading", "Low"),
     }
     return names[severity]
-
-
-def _sep() -> str:
-    return pgettext("list separator", ", ")
 
 
 def _cell(text: str) -> str:
@@ -155,7 +158,7 @@ def _score_line(result: ReviewResult) -> str:
     tally = {sev: sum(1 for f in result.findings if f.severity is sev) for sev in SEVERITIES}
     if not result.findings:
         return line + " — " + _("no findings")
-    counts = _sep().join(
+    counts = list_sep().join(
         pgettext("count of one severity", "{count} {severity}").format(
             count=n, severity=severity_name(sev)
         )
@@ -207,28 +210,20 @@ def _resolved_item(item: Resolved) -> str:
     return f"- {ICON[item.severity]} {severity_name(item.severity)} · {shown} — {fixed}"
 
 
-def changed_lines_note(lines: int) -> str:
-    if not lines:
-        return ""
-    count = ngettext("{n} changed line", "{n} changed lines", lines).format(n=f"{lines:,}")
-    return pgettext("parenthesis", " ({text})").format(text=count)
-
-
 def _failed_item(failed: FailedChunk) -> str:
-    paths = _sep().join(code_span(p) for p in failed.paths) or "—"
+    paths = list_sep().join(code_span(p) for p in failed.paths) or "—"
     reason = neutralise(one_line(failed.reason))
     why = (
         _("left out by the token budget (--max-tokens)")
         if failed.unsent
         else _("the model request failed: {reason}").format(reason=reason)
     )
-    return f"- {paths} — {why}{changed_lines_note(failed.changed_lines)}"
+    return f"- {paths} — {why}{changed_note(failed.changed_lines)}"
 
 
 def _not_reviewed(result: ReviewResult) -> str | None:
     items = [
-        f"- {code_span(s.path)} — {neutralise(one_line(s.reason))}"
-        + changed_lines_note(s.changed_lines)
+        f"- {code_span(s.path)} — {neutralise(one_line(s.reason))}" + changed_note(s.changed_lines)
         for s in result.skipped_files
     ]
     items += [_failed_item(f) for f in result.failed_chunks]

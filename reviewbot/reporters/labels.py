@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
+from reviewbot.i18n import _, ngettext, pgettext
 
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+
+
+def severity_name(severity: Severity) -> str:
+    """The severity in the review's language (the JSON formats keep `severity.value`)."""
+    names = {
+        Severity.CRITICAL: pgettext("severity", "critical"),
+        Severity.HIGH: pgettext("severity", "high"),
+        Severity.MEDIUM: pgettext("severity", "medium"),
+        Severity.LOW: pgettext("severity", "low"),
+    }
+    return names[severity]
+
+
+def list_sep() -> str:
+    return pgettext("list separator", ", ")
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:
@@ -44,17 +60,17 @@ def line_span(finding: Finding) -> str:
 
 def location_label(finding: Finding) -> str:
     if finding.path is None:
-        return "(general)"
+        return _("(general)")
     span = line_span(finding)
     return f"{finding.path}:{span}" if span else finding.path
 
 
 def compact_line(finding: Finding) -> str:
     """`path:line: severity: title — first line of body`, the form editors and pre-commit parse."""
-    where = "(general)" if finding.path is None else finding.path
+    where = _("(general)") if finding.path is None else finding.path
     if finding.path is not None and finding.line is not None:
         where = f"{finding.path}:{finding.line}"
-    head = f"{where}: {finding.severity.value}: {one_line(finding.title)}"
+    head = f"{where}: {severity_name(finding.severity)}: {one_line(finding.title)}"
     summary = first_line(finding.body)
     return f"{head} — {summary}" if summary else head
 
@@ -64,12 +80,15 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def score_label(result: ReviewResult) -> str:
-    return "n/a" if result.score is None else f"{result.score}/10"
+    return _("n/a") if result.score is None else f"{result.score}/10"
 
 
 def changed_note(lines: int) -> str:
     """ " (12 changed lines)", or nothing when the count is unknown."""
-    return f" ({plural(lines, 'changed line')})" if lines else ""
+    if not lines:
+        return ""
+    count = ngettext("{n} changed line", "{n} changed lines", lines).format(n=lines)
+    return pgettext("parenthesis", " ({text})").format(text=count)
 
 
 def skipped_label(skipped: SkippedFile) -> str:
@@ -77,9 +96,10 @@ def skipped_label(skipped: SkippedFile) -> str:
 
 
 def failed_label(failed: FailedChunk) -> str:
-    paths = ", ".join(failed.paths) or "no files"
+    paths = list_sep().join(failed.paths) or _("no files")
     note = changed_note(failed.changed_lines)
-    return f"chunk {failed.index + 1} ({paths}) — {failed.reason}{note}"
+    label = _("chunk {n} ({paths})").format(n=failed.index + 1, paths=paths)
+    return f"{label} — {failed.reason}{note}"
 
 
 def summary_line(result: ReviewResult) -> str:
@@ -87,41 +107,57 @@ def summary_line(result: ReviewResult) -> str:
     tally = counts(result)
     total = len(result.findings)
     if total:
-        parts = ", ".join(f"{n} {sev.value}" for sev, n in tally.items() if n)
-        text = f"{plural(total, 'finding')} ({parts})"
+        parts = list_sep().join(
+            pgettext("count of one severity", "{count} {severity}").format(
+                count=n, severity=severity_name(sev)
+            )
+            for sev, n in tally.items()
+            if n
+        )
+        found = ngettext("{n} finding", "{n} findings", total).format(n=total)
+        text = pgettext("parenthesis", "{text} ({inner})").format(text=found, inner=parts)
     else:
-        text = "no findings"
-    text += f", score {score_label(result)}"
+        text = _("no findings")
+    pieces = [text, _("score {score}").format(score=score_label(result))]
     if result.skipped_files:
-        text += f", {plural(len(result.skipped_files), 'file')} skipped"
+        n = len(result.skipped_files)
+        pieces.append(ngettext("{n} file skipped", "{n} files skipped", n).format(n=n))
     if result.failed_chunks:
-        text += f", {plural(len(result.failed_chunks), 'chunk')} failed"
-    return text
+        n = len(result.failed_chunks)
+        pieces.append(ngettext("{n} chunk failed", "{n} chunks failed", n).format(n=n))
+    return pgettext("clause separator", ", ").join(pieces)
 
 
 def work_line(result: ReviewResult) -> str:
     """Chunks, requests (with retries, re-asks and cache hits) and elapsed time."""
     stats = result.stats
-    requests = plural(stats.requests, "request")
+    requests = ngettext("{n} request", "{n} requests", stats.requests).format(n=stats.requests)
     extra = []
     if stats.retries:
-        extra.append(plural(stats.retries, "retry", "retries"))
+        extra.append(ngettext("{n} retry", "{n} retries", stats.retries).format(n=stats.retries))
     if stats.reasks:
-        extra.append(plural(stats.reasks, "re-ask"))
+        extra.append(ngettext("{n} re-ask", "{n} re-asks", stats.reasks).format(n=stats.reasks))
     if stats.cached_chunks:
-        extra.append(f"{stats.cached_chunks} cached")
+        extra.append(_("{n} cached").format(n=stats.cached_chunks))
     if extra:
-        requests += f" ({', '.join(extra)})"
-    return f"{plural(stats.chunks, 'chunk')}, {requests}, {stats.elapsed_seconds:.1f} s"
+        requests = pgettext("parenthesis", "{text} ({inner})").format(
+            text=requests, inner=list_sep().join(extra)
+        )
+    chunks = ngettext("{n} chunk", "{n} chunks", stats.chunks).format(n=stats.chunks)
+    seconds = _("{seconds} s").format(seconds=f"{stats.elapsed_seconds:.1f}")
+    return pgettext("clause separator", ", ").join([chunks, requests, seconds])
 
 
 def token_line(result: ReviewResult) -> str:
     stats = result.stats
-    line = f"{stats.prompt_tokens:,} prompt + {stats.completion_tokens:,} completion tokens"
+    line = _("{prompt} prompt + {completion} completion tokens").format(
+        prompt=f"{stats.prompt_tokens:,}", completion=f"{stats.completion_tokens:,}"
+    )
     if stats.estimated_cost is not None:
-        line += f", estimated cost {stats.estimated_cost:.4f}"
+        cost = _("estimated cost {cost}").format(cost=f"{stats.estimated_cost:.4f}")
+        line = pgettext("clause separator", ", ").join([line, cost])
     return line
 
 
 def stats_line(result: ReviewResult) -> str:
-    return f"{work_line(result)}, {token_line(result)}"
+    return pgettext("clause separator", ", ").join([work_line(result), token_line(result)])

@@ -14,17 +14,18 @@ import re
 from itertools import groupby
 
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
-from reviewbot.i18n import _, pgettext
+from reviewbot.i18n import _, ngettext
 from reviewbot.reporters.base import Reporter
 from reviewbot.reporters.labels import (
     SEVERITIES,
     changed_note,
     counts,
     line_span,
+    list_sep,
     one_line,
     ordered,
-    plural,
     score_label,
+    severity_name,
     stats_line,
 )
 
@@ -38,16 +39,6 @@ ZWJ = "\u200d"
 FOLD_AT = 600
 _MENTION = re.compile(r"(?<![\w@/.+-])@(?=[A-Za-z0-9])")
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
-
-
-def severity_name(severity: Severity) -> str:
-    names = {
-        Severity.CRITICAL: pgettext("severity", "critical"),
-        Severity.HIGH: pgettext("severity", "high"),
-        Severity.MEDIUM: pgettext("severity", "medium"),
-        Severity.LOW: pgettext("severity", "low"),
-    }
-    return names[severity]
 
 
 # GFM's autolinks: <scheme:...>, then the extended ones (http://, https://, ftp://, www.).
@@ -197,8 +188,8 @@ def code_span(text: str) -> str:
 
 def severity_table(result: ReviewResult) -> str:
     tally = counts(result)
-    rows = ["| Severity | Findings |", "| --- | ---: |"]
-    rows += [f"| {ICON[sev]} {sev.value} | {tally[sev]} |" for sev in SEVERITIES]
+    rows = ["| " + _("Severity") + " | " + _("Findings") + " |", "| --- | ---: |"]
+    rows += [f"| {ICON[sev]} {severity_name(sev)} | {tally[sev]} |" for sev in SEVERITIES]
     return "\n".join(rows)
 
 
@@ -208,53 +199,57 @@ def skipped_item(skipped: SkippedFile) -> str:
 
 
 def failed_item(failed: FailedChunk) -> str:
-    paths = ", ".join(code_span(p) for p in failed.paths) or "no files"
+    paths = list_sep().join(code_span(p) for p in failed.paths) or _("no files")
     reason = neutralise(one_line(failed.reason)) + changed_note(failed.changed_lines)
-    return f"- chunk {failed.index + 1} ({paths}) — {reason}"
+    return "- " + _("chunk {n} ({paths})").format(n=failed.index + 1, paths=paths) + f" — {reason}"
 
 
 class MarkdownReporter(Reporter):
     name = "markdown"
 
     def render(self, result: ReviewResult) -> str:
-        parts = ["## reviewbot review", self._headline(result)]
+        parts = ["## " + _("reviewbot review"), self._headline(result)]
         if result.findings:
             parts.append(severity_table(result))
         for path, group in groupby(ordered(result.findings), key=lambda f: f.path):
-            parts.append("### General" if path is None else f"### {code_span(path)}")
+            parts.append("### " + (_("General") if path is None else code_span(path)))
             parts.extend(self._finding(f) for f in group)
         if result.skipped_files:
-            parts.append("### Skipped files")
+            parts.append("### " + _("Skipped files"))
             parts.append("\n".join(skipped_item(s) for s in result.skipped_files))
         if result.failed_chunks:
-            parts.append("### Failed chunks")
+            parts.append("### " + _("Failed chunks"))
             parts.append("\n".join(failed_item(f) for f in result.failed_chunks))
         parts.append(f"<sub>{stats_line(result)}</sub>")
         return "\n\n".join(parts) + "\n"
 
     def _headline(self, result: ReviewResult) -> str:
-        line = f"**Score: {score_label(result)}** · {plural(len(result.findings), 'finding')}"
+        score = _("Score: {score}").format(score=score_label(result))
+        total = len(result.findings)
+        line = f"**{score}** · " + ngettext("{n} finding", "{n} findings", total).format(n=total)
         if result.model:
-            line += f" · model {code_span(one_line(result.model))}"
+            line += " · " + _("model {name}").format(name=code_span(one_line(result.model)))
         return line
 
     def _finding(self, finding: Finding) -> str:
-        title = neutralise(one_line(finding.title)) or "(untitled)"
-        blocks = [f"#### {ICON[finding.severity]} {finding.severity.value} · {title}"]
+        title = neutralise(one_line(finding.title)) or _("(untitled)")
+        blocks = [f"#### {ICON[finding.severity]} {severity_name(finding.severity)} · {title}"]
         where = []
         if finding.path is not None:
             span = line_span(finding)
-            where.append(f"line {span.replace('-', '–')}" if span else "whole file")
+            where.append(
+                _("line {span}").format(span=span.replace("-", "–")) if span else _("whole file")
+            )
         if finding.category:
             where.append(code_span(one_line(finding.category)))
         if where:
             blocks.append(" · ".join(where))
         if finding.body.strip():
-            blocks.append(neutralise(finding.body.strip()))
+            blocks.append(fold(neutralise(finding.body.strip())))
         if finding.suggestion == "":
-            blocks.append("Suggested replacement: delete these lines.")
+            blocks.append(_("Suggested replacement: delete these lines."))
         elif finding.suggestion is not None:
             code = finding.suggestion.removesuffix("\n")
             fence = fence_for(code)
-            blocks.append(f"Suggested replacement:\n\n{fence}\n{code}\n{fence}")
+            blocks.append(_("Suggested replacement:") + f"\n\n{fence}\n{code}\n{fence}")
         return "\n\n".join(blocks)

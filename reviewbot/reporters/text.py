@@ -11,6 +11,7 @@ from rich.padding import Padding
 from rich.text import Text
 
 from reviewbot.findings import Finding, ReviewResult, Severity
+from reviewbot.i18n import _, pgettext
 from reviewbot.reporters.base import Reporter
 from reviewbot.reporters.labels import (
     SEVERITIES,
@@ -21,6 +22,7 @@ from reviewbot.reporters.labels import (
     one_line,
     ordered,
     score_label,
+    severity_name,
     skipped_label,
     summary_line,
     token_line,
@@ -73,7 +75,9 @@ class TextReporter(Reporter):
         for finding in ordered(result.findings):
             console.print(Text(_clean(compact_line(finding))), soft_wrap=True)
         for skipped in result.skipped_files:
-            line = f"{skipped.path}: skipped: {one_line(skipped.reason)}"
+            line = f"{skipped.path}: " + _("skipped: {reason}").format(
+                reason=one_line(skipped.reason)
+            )
             console.print(Text(_clean(line)), soft_wrap=True)
         for failed in result.failed_chunks:
             line = f"reviewbot: {one_line(failed_label(failed))}"
@@ -83,19 +87,19 @@ class TextReporter(Reporter):
     def _full(self, console: Console, result: ReviewResult) -> None:
         findings = ordered(result.findings)
         for path, group in groupby(findings, key=lambda f: f.path):
-            header = "General" if path is None else path
+            header = _("General") if path is None else path
             console.print(Text(_clean(header), style="bold underline"))
             console.print()
             for finding in group:
                 self._finding(console, finding)
         if not findings:
-            console.print(Text("No findings.", style="bold green"))
+            console.print(Text(_("No findings."), style="bold green"))
             console.print()
         self._footer(console, result)
 
     def _finding(self, console: Console, finding: Finding) -> None:
         head = Text()
-        head.append(f" {finding.severity.value.upper()} ", style=_STYLE[finding.severity])
+        head.append(f" {severity_name(finding.severity).upper()} ", style=_STYLE[finding.severity])
         head.append(" ")
         head.append(_clean(one_line(finding.title)), style="bold")
         console.print(head)
@@ -108,10 +112,10 @@ class TextReporter(Reporter):
         if finding.code:
             console.print(_indent(self._code(finding), 2))
         if finding.suggestion is not None:
-            console.print(_indent(Text("Suggested replacement:", style="green"), 2))
+            console.print(_indent(Text(_("Suggested replacement:"), style="green"), 2))
             suggestion = Text()
             lines = finding.suggestion.split("\n") if finding.suggestion else []
-            for line in lines or ["(delete these lines)"]:
+            for line in lines or [_("(delete these lines)")]:
                 suggestion.append("+ ", style="green")
                 suggestion.append(_clean(line.rstrip("\r")) + "\n", style="green")
             suggestion.rstrip()
@@ -131,34 +135,44 @@ class TextReporter(Reporter):
 
     def _footer(self, console: Console, result: ReviewResult) -> None:
         line = Text()
-        line.append(f"Score: {score_label(result)}", style="bold")
-        line.append(f"   Findings: {len(result.findings)}")
+        line.append(_("Score: {score}").format(score=score_label(result)), style="bold")
+        line.append("   " + _("Findings: {n}").format(n=len(result.findings)))
         tally = counts(result)
         if result.findings:
             line.append(" (")
             shown = [sev for sev in SEVERITIES if tally[sev]]
             for i, sev in enumerate(shown):
-                line.append(f"{tally[sev]} {sev.value}", style=_STYLE[sev])
+                shown_count = pgettext("count of one severity", "{count} {severity}")
+                line.append(
+                    shown_count.format(count=tally[sev], severity=severity_name(sev)),
+                    style=_STYLE[sev],
+                )
                 if i < len(shown) - 1:
                     line.append(", ")
             line.append(")")
         console.print(line)
         if result.model:
-            console.print(Text(f"Model: {_clean(result.model)}"))
-        console.print(Text(f"Stats: {work_line(result)}"))
-        console.print(Text(f"Tokens: {token_line(result)}"))
+            console.print(Text(_("Model: {name}").format(name=_clean(result.model))))
+        console.print(Text(_("Stats: {line}").format(line=work_line(result))))
+        console.print(Text(_("Tokens: {line}").format(line=token_line(result))))
         stats = result.stats
         if stats.changed_lines:
-            coverage = f"Reviewed {stats.reviewed_lines:,} of {stats.changed_lines:,} changed lines"
+            coverage = _("Reviewed {reviewed} of {changed} changed lines").format(
+                reviewed=f"{stats.reviewed_lines:,}", changed=f"{stats.changed_lines:,}"
+            )
             if stats.skipped_lines:
-                coverage += f" ({stats.skipped_lines:,} skipped)"
+                skipped = _("{n} skipped").format(n=f"{stats.skipped_lines:,}")
+                coverage += pgettext("parenthesis", " ({text})").format(text=skipped)
             console.print(Text(coverage))
-        self._problems(console, "Skipped files", [skipped_label(s) for s in result.skipped_files])
-        self._problems(console, "Failed chunks", [failed_label(f) for f in result.failed_chunks])
+        self._problems(
+            console, _("Skipped files"), [skipped_label(s) for s in result.skipped_files]
+        )
+        self._problems(console, _("Failed chunks"), [failed_label(f) for f in result.failed_chunks])
 
     def _problems(self, console: Console, title: str, lines: list[str]) -> None:
         if not lines:
             return
-        console.print(Text(f"{title} ({len(lines)}):", style="bold yellow"))
+        heading = _("{title} ({n}):").format(title=title, n=len(lines))
+        console.print(Text(heading, style="bold yellow"))
         for line in lines:
             console.print(_indent(Text(_clean(line)), 2))
