@@ -1,9 +1,10 @@
 """Local CPU time and peak memory of preparing a review, without model calls.
 
-`python -m bench.measure cpu DIFF_FILE` prints the best-of-N CPU seconds of three tasks run in
+`python -m bench.measure cpu DIFF_FILE` prints the best-of-N CPU seconds of four tasks run in
 turns: `reviewbot` (parse + filter + chunk + render every prompt, as a review does before its
-first request), `tokens` (only the token counting inside chunking) and `unidiff` (bare
-`unidiff.PatchSet(text)`: the floor). `python -m bench.measure reviewbot|unidiff DIFF_FILE`
+first request), `tokens` (only the token counting inside chunking), `unidiff` (bare
+`unidiff.PatchSet(text)`) and `floor` (what every reviewer pays: a bare unidiff parse plus one
+token count of the whole diff). `python -m bench.measure reviewbot|unidiff|floor DIFF_FILE`
 prints the peak memory of one task; run it in a fresh process per task, so that the peak RSS
 is that task's alone.
 """
@@ -54,6 +55,18 @@ def tokens_task(model: str, text: str) -> Callable[[str], object]:
 
 def unidiff_task(text: str) -> object:
     return PatchSet(text)
+
+
+def floor_task(model: str) -> Callable[[str], object]:
+    """A bare unidiff parse plus one token count of the diff: the least any reviewer does."""
+    settings = load_settings({"model": model, "api_key": "bench", "cache": False})
+    counter = token_counter(settings, model)
+    counter.count("warm up")
+
+    def task(text: str) -> object:
+        return PatchSet(text), counter.count(text)
+
+    return task
 
 
 def _status_mb(field: str) -> float | None:
@@ -128,12 +141,20 @@ def tasks(model: str, text: str) -> dict[str, Callable[[str], object]]:
         "reviewbot": reviewbot_task(model),
         "tokens": tokens_task(model, text),
         "unidiff": unidiff_task,
+        "floor": floor_task(model),
     }
+
+
+MEMORY_TASKS: dict[str, Callable[[str], Callable[[str], object]]] = {
+    "reviewbot": reviewbot_task,
+    "unidiff": lambda _model: unidiff_task,
+    "floor": floor_task,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("what", choices=("cpu", "reviewbot", "unidiff"))
+    parser.add_argument("what", choices=("cpu", *MEMORY_TASKS))
     parser.add_argument("diff_file", type=Path)
     parser.add_argument("--model", default="gpt-4o-mini")
     parser.add_argument("--repeats", type=int, default=5)
@@ -143,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.what == "cpu":
         out = cpu_seconds(tasks(args.model, text), text, args.repeats)
     else:  # only this task is made: nothing else's memory for it to reuse
-        out = memory(reviewbot_task(args.model) if args.what == "reviewbot" else unidiff_task, text)
+        out = memory(MEMORY_TASKS[args.what](args.model), text)
     print(json.dumps(out))
 
 

@@ -3,7 +3,8 @@
 For each case, a generated change is turned into real `git diff` output and reviewed by
 reviewbot against a local OpenAI-compatible server with simulated latency; the same diff is
 reviewed by a naive one-request-per-file loop (small cases only), and prepared without model
-calls in a subprocess to measure CPU time and memory against bare `unidiff` parsing.
+calls in a subprocess to measure CPU time and memory against bare `unidiff` parsing and against
+the floor every reviewer pays (a bare unidiff parse plus one token count of the diff).
 Prints a table, writes JSON (`--json`), and says which targets were met.
 """
 
@@ -70,15 +71,17 @@ def _measure(*args: str) -> dict[str, float]:
 
 
 def local_cost(diff_file: Path, options: Options) -> dict[str, Any]:
-    """CPU time and peak memory of preparing the review and of bare unidiff, in subprocesses."""
+    """CPU time and peak memory of preparing the review, of bare unidiff and of the floor
+    (unidiff plus one token count of the diff), in subprocesses."""
     common = [str(diff_file), "--model", options.model, "--repeats", str(options.repeats)]
     cpu = _measure("cpu", *common)
     local: dict[str, Any] = {name: {"cpu_seconds": seconds} for name, seconds in cpu.items()}
-    for name in ("reviewbot", "unidiff"):
+    for name in ("reviewbot", "unidiff", "floor"):
         local[name].update(_measure(name, *common))
     for figures in local.values():
         figures["cpu_ms"] = round(figures["cpu_seconds"] * 1000, 1)
     local["cpu_ratio"] = ratio(cpu["reviewbot"], cpu["unidiff"])
+    local["floor_ratio"] = ratio(cpu["reviewbot"], cpu["floor"])
     local["tokens_ratio"] = ratio(cpu["tokens"], cpu["unidiff"])
     return local
 
@@ -144,6 +147,16 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cpu = [
         (r["case"], r["local"]["cpu_ratio"] <= 2, f"{r['local']['cpu_ratio']:.2f}x") for r in local
     ]
+    floor = [
+        (
+            r["case"],
+            r["local"]["floor_ratio"] <= 1.5,
+            f"{r['local']['floor_ratio']:.2f}x, {r['local']['reviewbot']['rss_peak_mb']:.0f} MB "
+            "peak RSS growth",
+        )
+        for r in local
+        if r["added_lines"] >= 100_000
+    ]
     big = []
     if biggest is not None and biggest["added_lines"] >= 100_000:
         mine = biggest["local"]["reviewbot"]
@@ -161,6 +174,7 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         check("wall <= 1.3x ideal up to 10k lines", wall),
         check("prompt tokens <= 1.3x diff tokens at 1k+ lines", tokens),
         check("parse+chunk+render CPU <= 2x bare unidiff", cpu),
+        check("parse+chunk+render CPU <= 1.5x the floor (unidiff + token count) at 100k", floor),
         check("100k lines: < 2 s CPU and < 300 MB", big),
         check(">= 10x faster than naive on a 50-file PR", naive),
     ]
@@ -193,6 +207,8 @@ COLUMNS = (
     ("CPU ms", "local.reviewbot.cpu_ms"),
     ("unidiff CPU ms", "local.unidiff.cpu_ms"),
     ("CPU ratio", "local.cpu_ratio"),
+    ("floor CPU ms", "local.floor.cpu_ms"),
+    ("vs floor", "local.floor_ratio"),
     ("counting alone", "local.tokens_ratio"),
     ("RSS MB", "local.reviewbot.rss_peak_mb"),
     ("unidiff RSS MB", "local.unidiff.rss_peak_mb"),

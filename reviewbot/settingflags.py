@@ -139,7 +139,20 @@ def _value_type(setting: str) -> tuple[Any, bool]:
 
 def setting_options(command: F) -> F:
     """Add an option for every entry of FLAGS to a click command."""
-    for flag in reversed(FLAGS):
+    return setting_options_without()(command)
+
+
+def setting_options_without(*settings: str) -> Callable[[F], F]:
+    """Like setting_options, minus the named settings (a face whose flag of that name means
+    something else, or that has no use for it)."""
+    unknown = set(settings) - {flag.setting for flag in FLAGS}
+    if unknown:
+        raise ValueError(f"no flag for settings {sorted(unknown)}")
+    return lambda command: _add_options(command, [f for f in FLAGS if f.setting not in settings])
+
+
+def _add_options(command: F, flags: list[Flag]) -> F:
+    for flag in reversed(flags):
         kwargs: dict[str, Any] = {"help": help_for(flag.setting, flag.choices, flag.note)}
         if "/" in flag.decl or flag.kwargs.get("is_flag"):
             kwargs["default"] = None

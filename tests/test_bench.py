@@ -57,5 +57,5 @@ def test_makespan_is_greedy_list_scheduling() -> None:
 def test_local_cost_measurement() -> None:
     diff = generate_diff(50, 3, seed=2)
     jobs = tasks("gpt-4o-mini", diff)
-    assert set(cpu_seconds(jobs, diff, repeats=1)) == {"reviewbot", "tokens", "unidiff"}
+    assert set(cpu_seconds(jobs, diff, repeats=1)) == {"reviewbot", "tokens", "unidiff", "floor"}
     assert memory(jobs["reviewbot"], diff)["traced_peak_mb"] > 0

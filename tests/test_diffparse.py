@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from gitrepo import GitRepo
+from shared_dir import SHARED_DIFFS
 
+from reviewbot import unidiff_adapter
 from reviewbot.diffmodel import Diff, FileDiff, FileStatus, Hunk, LineKind
 from reviewbot.diffparse import DiffParseError, file_as_diff, parse_diff, unquote_git_path
 
-SHARED_DIFFS = Path(__file__).resolve().parents[2] / "shared" / "diffs"
 shared = pytest.mark.skipif(not SHARED_DIFFS.is_dir(), reason="../shared/diffs is not here")
 needs_diff = pytest.mark.skipif(shutil.which("diff") is None, reason="no `diff` program")
 
@@ -285,6 +286,10 @@ def test_no_newline_at_end_of_file(repo: GitRepo, old: str, new: str) -> None:
     file = only(parse_diff(text))
     assert all(not ln.text.startswith(" No newline") for h in file.hunks for ln in h.lines)
     assert_matches_files(file, old, new)
+    # Patch tools take any line starting with a backslash as the marker.
+    assert parse_diff(text.replace("No newline at end of file", "Kein Zeilenumbruch")) == (
+        parse_diff(text)
+    )
 
 
 @pytest.mark.parametrize("name", ["my file.txt", "dir with space/x y.py", "a b/c d", "x b/y"])
@@ -594,3 +599,15 @@ def test_random_edits_round_trip(tmp_path: Path, seed: int) -> None:
         repo.write(name, text)
     for file in parse_diff(repo.diff(f"-U{rnd.choice([0, 1, 3])}")).files:
         assert_matches_files(file, old[file.path], new[file.path])
+
+
+@shared
+def test_unidiff_batches_do_not_change_the_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """unidiff reads a large diff a batch of files at a time: any cut gives the same files."""
+    text = (SHARED_DIFFS / "openai-python-big-bccad58696.diff").read_text(encoding="utf-8")
+    whole = parse_diff(text)
+    assert len(whole.files) > 10
+    monkeypatch.setattr(unidiff_adapter, "_BATCH", 50)
+    assert parse_diff(text) == whole
+    monkeypatch.setattr(unidiff_adapter, "_BATCH", 1)
+    assert parse_diff(text) == whole

@@ -1,0 +1,3 @@
+from reviewbot.evaluate.cli import main
+
+main()
