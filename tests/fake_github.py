@@ -412,6 +412,36 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+@dataclass
+class _App:
+    app_id: str
+    public_key_pem: str
+    slug: str
+    installations: dict[int, list[str]]
+    token_lifetime: int
+    issued: list[tuple[int, str]] = field(default_factory=list)  # (installation, token)
+    rejected_jwts: int = 0
+
+    def verify(self, token: str) -> bool:
+        """An RS256 JWT signed by the App's key, unexpired, issued by the App."""
+        import jwt  # PyJWT (a PyGithub dependency); only App tests need it
+
+        try:
+            claims = jwt.decode(
+                token,
+                self.public_key_pem,
+                algorithms=["RS256"],
+                options={"require": ["iat", "exp", "iss"], "verify_iss": False},
+            )
+        except jwt.PyJWTError:
+            self.rejected_jwts += 1
+            return False
+        if str(claims["iss"]) != self.app_id or claims["exp"] - claims["iat"] > 600:
+            self.rejected_jwts += 1
+            return False
+        return True
+
+
 # --------------------------------------------------------------------------- server
 
 
@@ -487,6 +517,9 @@ class FakeGitHub:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._routes = self._build_routes()
+        # GitHub App (enable_app): JWT-authenticated routes, installations, issued tokens
+        self.app: _App | None = None
+        self._files: dict[tuple[str, str, str], str] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -670,6 +703,31 @@ class FakeGitHub:
             times=times,
         )
 
+    def enable_app(
+        self,
+        app_id: str,
+        public_key_pem: str,
+        installations: dict[int, list[str]],
+        *,
+        slug: str = "reviewbot",
+        token_lifetime: int = 3600,
+    ) -> None:
+        """Act as a GitHub App's API too: `POST /app/installations/{id}/access_tokens` and
+        `GET /repos/{o}/{r}/installation` take a JWT signed with the App's private key (RS256,
+        checked against `public_key_pem`, `iss` = `app_id`). Issued tokens (``ghs_...``) can write
+        to the installation's repositories and act as ``{slug}[bot]``."""
+        with self._lock:
+            self.app = _App(app_id, public_key_pem, slug, dict(installations), token_lifetime)
+            for repos in installations.values():
+                for repo in repos:
+                    self.add_repo(repo)
+
+    def set_file(self, repo: str, path: str, text: str, *, ref: str = "main") -> None:
+        """Serve `text` at `GET /repos/{repo}/contents/{path}?ref={ref}`."""
+        with self._lock:
+            self.add_repo(repo)
+            self._files[repo, ref, path] = text
+
     # ----------------------------------------------------------------- plumbing
 
     def _require_started(self) -> None:
@@ -805,6 +863,9 @@ class FakeGitHub:
         return self._fault_response(fault) if fault is not None else resp
 
     def _dispatch(self, req: _Request) -> _Response:
+        app_answer = self._app_dispatch(req)
+        if app_answer is not None:
+            return app_answer
         auth = req.headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
         if scheme.lower() not in ("token", "bearer") or token.strip() not in self.tokens:
@@ -863,6 +924,7 @@ class FakeGitHub:
             ("GET", repo + r"/pulls/comments/(?P<cid>\d+)", self._get_review_comment),
             ("PATCH", repo + r"/pulls/comments/(?P<cid>\d+)", self._patch_review_comment),
             ("DELETE", repo + r"/pulls/comments/(?P<cid>\d+)", self._delete_review_comment),
+            ("GET", repo + r"/contents/(?P<path>.+)", self._get_contents),
             ("GET", repo + r"/issues/(?P<number>\d+)", self._get_issue),
             ("GET", repo + r"/issues/(?P<number>\d+)/comments", self._list_issue_comments),
             ("POST", repo + r"/issues/(?P<number>\d+)/comments", self._post_issue_comment),
@@ -1089,6 +1151,92 @@ class FakeGitHub:
             "used": self.rate_limit - self.rate_remaining,
         }
         return _Response(200, {"resources": {"core": core}, "rate": core})
+
+    def _get_contents(self, req: _Request, repo: str, path: str) -> _Response:
+        ref = (req.query.get("ref") or ["main"])[0]
+        text = self._files.get((repo, ref, path))
+        if text is None:
+            raise _error(404, "Not Found", "https://docs.github.com/rest/repos/contents")
+        data = text.encode("utf-8")
+        sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        api = f"{self.api_url}/repos/{repo}/contents/{urllib.parse.quote(path)}?ref={ref}"
+        return _Response(
+            200,
+            {
+                "type": "file",
+                "encoding": "base64",
+                "size": len(data),
+                "name": path.rsplit("/", 1)[-1],
+                "path": path,
+                "content": b64encode(data).decode(),
+                "sha": sha,
+                "url": api,
+                "git_url": f"{self.api_url}/repos/{repo}/git/blobs/{sha}",
+                "html_url": f"https://github.com/{repo}/blob/{ref}/{path}",
+                "download_url": f"https://raw.githubusercontent.com/{repo}/{ref}/{path}",
+                "_links": {"self": api},
+            },
+        )
+
+    def _app_dispatch(self, req: _Request) -> _Response | None:
+        """The App's JWT-authenticated routes; None for every other request."""
+        tokens = re.fullmatch(r"/app/installations/(\d+)/access_tokens/?", req.path)
+        installation = re.fullmatch(r"/repos/([^/]+/[^/]+)/installation/?", req.path)
+        if self.app is None or not (
+            (tokens and req.method == "POST") or (installation and req.method == "GET")
+        ):
+            return None
+        app = self.app
+        scheme, _, jwt_text = req.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not app.verify(jwt_text.strip()):
+            raise _error(
+                401,
+                "A JSON web token could not be decoded",
+                "https://docs.github.com/rest/apps/apps",
+            )
+        if tokens:
+            iid = int(tokens[1])
+            if iid not in app.installations:
+                raise _error(404, "Not Found", "https://docs.github.com/rest/apps/apps")
+            token = f"ghs_app{iid}x{next(self._ids)}"
+            self.tokens[token] = "write"
+            self.token_users[token] = f"{app.slug}[bot]"
+            app.issued.append((iid, token))
+            expires = datetime.fromtimestamp(time.time() + app.token_lifetime, UTC)
+            return _Response(
+                201,
+                {
+                    "token": token,
+                    "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "permissions": {"pull_requests": "write", "contents": "read"},
+                    "repository_selection": "selected",
+                },
+            )
+        assert installation is not None
+        name = installation[1]
+        for iid, repos in app.installations.items():
+            if name in repos:
+                account = name.split("/")[0]
+                tokens_url = f"{self.api_url}/app/installations/{iid}/access_tokens"
+                return _Response(
+                    200,
+                    {
+                        "id": iid,
+                        "account": self._user(account) | {"type": "Organization"},
+                        "app_id": int(app.app_id) if app.app_id.isdigit() else app.app_id,
+                        "app_slug": app.slug,
+                        "target_type": "Organization",
+                        "repository_selection": "selected",
+                        "access_tokens_url": tokens_url,
+                        "repositories_url": f"{self.api_url}/installation/repositories",
+                        "html_url": f"https://github.com/settings/installations/{iid}",
+                        "permissions": {"pull_requests": "write", "contents": "read"},
+                        "events": ["pull_request"],
+                        "created_at": _now(),
+                        "updated_at": _now(),
+                    },
+                )
+        raise _error(404, "Not Found", "https://docs.github.com/rest/apps/apps")
 
     def _get_repo(self, req: _Request, repo: str) -> _Response:
         return _Response(200, self._repo_json(repo))

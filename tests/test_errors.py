@@ -123,8 +123,10 @@ def test_cli_internal_error_exits_4(tmp_path: Path, debug: bool) -> None:
     done = _crash_cli(tmp_path, debug)
     assert done.returncode == EXIT_INTERNAL, done.stderr
     assert ("Traceback" in done.stderr) is debug
-    assert done.stderr.strip().splitlines()[-1].startswith(
-        "reviewbot: internal error: ZeroDivisionError: planted bug"
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("reviewbot: internal error: ZeroDivisionError: planted bug")
     )
 
 

@@ -18,9 +18,7 @@ from reviewbot.settingflags import FLAGS, SettingFlags, help_for, overrides
 
 
 def options() -> dict[str, click.Option]:
-    return {
-        p.name: p for p in command.params if isinstance(p, click.Option) and p.name is not None
-    }
+    return {p.name: p for p in command.params if isinstance(p, click.Option) and p.name is not None}
 
 
 def params(*args: str) -> dict[str, Any]:
