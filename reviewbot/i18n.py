@@ -10,9 +10,9 @@ anything is rendered; everything that writes words for people calls `_`, `ngette
 from __future__ import annotations
 
 import gettext
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,8 +21,15 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 # Traditional Chinese readers get English rather than the Simplified catalogue.
 _TRADITIONAL = frozenset({"tw", "hk", "mo", "hant"})
 
-_lock = threading.Lock()
-_active: gettext.NullTranslations = gettext.NullTranslations()
+# The process's language (set once by a face), and a block's own (`using`, per thread or task:
+# a server reviews pull requests of several repositories at once).
+_default: gettext.NullTranslations = gettext.NullTranslations()
+_block: ContextVar[gettext.NullTranslations | None] = ContextVar("reviewbot_language", default=None)
+
+
+def _active() -> gettext.NullTranslations:
+    block = _block.get()
+    return block if block is not None else _default
 
 
 def catalogue_code(language: str) -> str:
@@ -45,39 +52,35 @@ def translation(language: str) -> gettext.NullTranslations:
 
 
 def set_language(language: str) -> None:
-    global _active
-    with _lock:
-        _active = translation(language)
+    global _default
+    _default = translation(language)
 
 
 def current_language() -> str:
-    info = _active.info()
+    info = _active().info()
     return info.get("language", "en") or "en"
 
 
 @contextmanager
 def using(language: str) -> Iterator[None]:
-    """The language for a block (tests, or a face that renders in several languages)."""
-    global _active
-    with _lock:
-        before, _active = _active, translation(language)
+    """The language for a block: one review among several in a process, or a test."""
+    token = _block.set(translation(language))
     try:
         yield
     finally:
-        with _lock:
-            _active = before
+        _block.reset(token)
 
 
 def _(message: str) -> str:
-    return _active.gettext(message)
+    return _active().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _active.ngettext(singular, plural, n)
+    return _active().ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
-    return _active.pgettext(context, message)
+    return _active().pgettext(context, message)
 
 
 def N_(message: str) -> str:

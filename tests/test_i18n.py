@@ -8,6 +8,7 @@ import io
 import re
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
@@ -89,6 +90,26 @@ def test_using_restores_the_language_before_it() -> None:
         assert _("Finding") == "问题"
     finally:
         i18n.set_language("en")
+
+
+def test_concurrent_reviews_each_keep_their_own_language() -> None:
+    """A server's worker threads review several repositories at once."""
+    seen: dict[str, list[str]] = {"zh": [], "en": []}
+    ready = threading.Barrier(2)
+
+    def review(language: str) -> None:
+        with using(language):
+            ready.wait(timeout=10)
+            for _round in range(200):
+                seen[language].append(_("Finding"))
+
+    threads = [threading.Thread(target=review, args=(lang,)) for lang in seen]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert set(seen["zh"]) == {"问题"} and set(seen["en"]) == {"Finding"}
+    assert _("Finding") == "Finding", "outside the blocks, the process's language"
 
 
 def test_the_catalogue_holds_exactly_the_messages_of_the_code() -> None:
