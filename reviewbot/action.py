@@ -74,6 +74,10 @@ def settings_from_inputs() -> Settings:
         overrides["max_comments"] = value
     if (value := action_input("request-changes")) is not None:
         overrides["request_changes"] = _flag(value, "request-changes")
+    if (value := action_input("incremental")) is not None:
+        overrides["incremental"] = _flag(value, "incremental")
+    if (value := action_input("max-cost")) is not None:
+        overrides["max_cost"] = value
     return load_settings(overrides)
 
 
@@ -126,6 +130,8 @@ def report(outcome: PullReview) -> None:
     url = outcome.published.review_url if outcome.published else None
     write_outputs(_outputs(result, url))
     markdown = get_reporter("markdown").render(result)
+    if outcome.scope:
+        markdown = f"{outcome.scope}\n\n{markdown}"
     if outcome.not_posted is not None:
         note = _("Not posted on the pull request: {reason}").format(reason=outcome.not_posted)
         markdown += f"\n> {note}\n"
@@ -139,6 +145,9 @@ def report(outcome: PullReview) -> None:
         note = _("review not posted: {reason}").format(reason=outcome.not_posted)
         workflow_command("warning", f"reviewbot: {note}")
         sys.stdout.write(redact(get_reporter("github").render(result)))
+    for line in (outcome.scope, outcome.price_note):
+        if line:
+            log(line)
     log(summary_line(result))
 
 

@@ -11,7 +11,7 @@ from reviewbot.config import ConfigError, Settings, env
 from reviewbot.filters import FileFilter
 from reviewbot.findings import ReviewResult
 from reviewbot.llm import Backoff, Endpoint, ModelClient
-from reviewbot.outcome import Prices
+from reviewbot.pricing import PRICES_AS_OF, Price, resolve_price, unpriced_note
 from reviewbot.prompts import PromptRenderer, PromptSettings
 from reviewbot.providers import (
     PROVIDERS,
@@ -99,13 +99,14 @@ def token_counter(settings: Settings, model: str) -> TokenCounter:
     return get_counter(encoding_for_model(model) if name == "auto" else name)
 
 
-def prices_for(settings: Settings, model: str) -> Prices | None:
-    if model in settings.prices:
-        price = settings.prices[model]
-        return Prices(price.input, price.output)
+def prices_for(settings: Settings, model: str) -> Price | None:
+    """The user's price for the model, else their flat price, else the built-in table's."""
+    user = {name: (p.input, p.output, p.currency) for name, p in settings.prices.items()}
+    flat = None
     if settings.price_input is not None and settings.price_output is not None:
-        return Prices(settings.price_input, settings.price_output)
-    return None
+        flat = (settings.price_input, settings.price_output)
+    provider = resolve_provider(settings)
+    return resolve_price(provider.name if provider else None, model, user_models=user, flat=flat)
 
 
 def file_filter(settings: Settings) -> FileFilter:
@@ -127,7 +128,9 @@ class Plan:
     prepared: PreparedReview
     renderer: PromptRenderer
     counter: TokenCounter
-    prices: Prices | None
+    prices: Price | None
+    # Why no cost is shown (a model the price table does not know), said once by the face.
+    price_note: str | None = None
 
     def prompt_tokens(self) -> list[int]:
         system = self.counter.count(self.renderer.system)
@@ -140,11 +143,21 @@ def plan_review(settings: Settings, change: Change, *, need_key: bool = True) ->
     endpoint = resolve_endpoint(settings, need_key=need_key)
     counter = token_counter(settings, endpoint.model)
     renderer = renderer_for(settings)
+    prices = prices_for(settings, endpoint.model)
+    note = None
+    if prices is None:
+        if settings.max_cost is not None:
+            raise ConfigError(
+                f"--max-cost needs a price for model {endpoint.model}, which the built-in table "
+                f'(as of {PRICES_AS_OF}) does not list: set [prices."{endpoint.model}"] or '
+                "--price-input/--price-output"
+            )
+        note = unpriced_note(endpoint.provider, endpoint.model)
     budget = chunk_budget(settings, endpoint.model)
     prepared = prepare(change.diff, file_filter(settings), budget, counter)
     # What the source could not read is listed first, then what the filter and chunker left out.
     prepared = replace(prepared, skipped=[*change.skipped, *prepared.skipped])
-    return Plan(endpoint, prepared, renderer, counter, prices_for(settings, endpoint.model))
+    return Plan(endpoint, prepared, renderer, counter, prices, note)
 
 
 def run_review(
@@ -189,6 +202,7 @@ def run_review(
         deadline_seconds=settings.timeout,
         token_budget=settings.max_tokens,
         prices=plan.prices,
+        max_cost=settings.max_cost,
     )
     reviewer = Reviewer(
         chat or client,

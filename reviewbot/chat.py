@@ -20,6 +20,7 @@ class ModelReply:
     prompt_tokens: int
     completion_tokens: int
     usage_reported: bool = True
+    cached_tokens: int = 0  # of prompt_tokens, served from the provider's prompt cache
 
 
 class EndpointError(UnusableEndpoint):

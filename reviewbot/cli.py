@@ -90,11 +90,10 @@ def _exit(result: ReviewResult, settings: Settings, hook_mode: bool) -> NoReturn
     unsent = [f for f in result.failed_chunks if f.unsent]
     if unsent:
         lines = sum(f.changed_lines for f in unsent)
-        note = ngettext(
-            "{n} chunk ({lines} changed lines) not sent: the --max-tokens budget was spent",
-            "{n} chunks ({lines} changed lines) not sent: the --max-tokens budget was spent",
-            len(unsent),
-        ).format(n=len(unsent), lines=lines)
+        # The budget's own reason: "not sent: the run's --max-cost budget ($0.50) would be ..."
+        note = _("{n} chunk(s) ({lines} changed lines) {reason}").format(
+            n=len(unsent), lines=lines, reason=unsent[0].reason
+        )
         click.echo(f"reviewbot: {note}", err=True)
     code, unusable = final_exit(result, settings.fail_on, settings.on_error)
     if unusable is not None:
@@ -210,6 +209,8 @@ def command(
             if progress is not None:
                 progress.stop()
         write_report(result, fmt, output, use_color, compact=hook_mode)
+        if plan.price_note and not hook_mode:
+            say(plan.price_note)
         _exit(result, settings, hook_mode)
 
 

@@ -30,6 +30,7 @@ class ModelPrice(BaseModel):
     model_config = ConfigDict(extra="forbid")
     input: float = Field(ge=0)
     output: float = Field(ge=0)
+    currency: Literal["USD", "CNY"] | None = None  # default: the provider's billing currency
 
 
 def _user_cache_dir() -> Path:
@@ -97,6 +98,12 @@ class Settings(BaseSettings):
     max_tokens: int | None = Field(
         None, ge=1, description="Token budget for the run; stops sending when spent"
     )
+    max_cost: float | None = Field(
+        None,
+        ge=0,
+        description="Money budget for the run, in the price's currency (USD or CNY); stops "
+        "sending when the next request would pass it",
+    )
     max_diff_mb: float = Field(32.0, gt=0, description="Largest diff read, in MB")
 
     fail_on: FailOn = Field(
@@ -123,6 +130,11 @@ class Settings(BaseSettings):
     )
 
     max_comments: int = Field(25, ge=0, description="With --post: inline comments at most")
+    incremental: bool = Field(
+        True,
+        description="With --post: review only what changed since the last reviewed commit "
+        "(on by default; --full reviews the whole pull request)",
+    )
     request_changes: bool = Field(
         False, description="With --post: request changes when findings reach --fail-on"
     )

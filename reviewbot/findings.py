@@ -74,7 +74,10 @@ class Stats(BaseModel):
     reviewed_lines: int = 0
     reviewed_files: int = 0
     skipped_lines: int = 0
+    # Prompt tokens the provider served from its cache, priced at its cache-hit rate.
+    cached_prompt_tokens: int = 0
     estimated_cost: float | None = None
+    currency: Literal["USD", "CNY"] | None = None  # of estimated_cost
     elapsed_seconds: float = 0.0
 
 

@@ -1,4 +1,4 @@
-"""The two limits of a run: the --max-tokens budget and the --timeout deadline."""
+"""The limits of a run: the --max-tokens and --max-cost budgets and the --timeout deadline."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import threading
 import time
 
 from reviewbot.chat import RequestFailed
+from reviewbot.pricing import TYPICAL_ANSWER_TOKENS, Price
 
 
 class BudgetRefused(RequestFailed):
-    """Not sent: the run's --max-tokens budget is spent. The user's choice, not a failure of
-    the endpoint."""
+    """Not sent: the run's --max-tokens or --max-cost budget is spent. The user's choice, not a
+    failure of the endpoint."""
 
 
 class TokenBudget:
@@ -49,6 +50,49 @@ class TokenBudget:
         with self._lock:
             self._reserved -= estimate
             self._spent += used
+
+
+class MoneyBudget:
+    """Money a run may spend (--max-cost), in the price's currency, shared by its threads.
+
+    A request holds what it may cost (its prompt at the input price and a typical answer at the
+    output price) before it is sent and settles with what it cost. Like the token budget, once
+    one request is refused no other is sent.
+    """
+
+    def __init__(self, limit: float, price: Price) -> None:
+        self.limit = limit
+        self.price = price
+        self._lock = threading.Lock()
+        self._spent = 0.0
+        self._reserved = 0.0
+        self._refused = False
+
+    @property
+    def spent(self) -> float:
+        with self._lock:
+            return self._spent
+
+    def reserve(self, prompt_tokens: int) -> float:
+        """Hold what a request of about `prompt_tokens` may cost, or raise BudgetRefused."""
+        amount = self.price.cost(prompt_tokens, TYPICAL_ANSWER_TOKENS)
+        with self._lock:
+            # The tolerance keeps float sums of exact fits (100 × $0.01 in $1) inside.
+            if self._refused or self._spent + self._reserved + amount > self.limit * (1 + 1e-9):
+                self._refused = True
+                raise BudgetRefused(
+                    f"not sent: the run's --max-cost budget ({self.price.format(self.limit)}) "
+                    f"would be passed ({self.price.format(self._spent)} spent)"
+                )
+            self._reserved += amount
+            return amount
+
+    def settle(
+        self, held: float, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0
+    ) -> None:
+        with self._lock:
+            self._reserved -= held
+            self._spent += self.price.cost(prompt_tokens, completion_tokens, cached_tokens)
 
 
 class Deadline:

@@ -8,18 +8,8 @@ from reviewbot.anchor import ChunkAnchors, anchor_issue
 from reviewbot.answer import ModelAnswer
 from reviewbot.chunker import Chunk
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, SkippedFile, Stats
+from reviewbot.pricing import Price
 from reviewbot.redact import redact
-
-
-@dataclass(frozen=True)
-class Prices:
-    """Price per million tokens, in the user's currency."""
-
-    input: float
-    output: float
-
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        return (prompt_tokens * self.input + completion_tokens * self.output) / 1_000_000
 
 
 @dataclass
@@ -34,6 +24,7 @@ class ChunkOutcome:
     reasks: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, served from the provider's prompt cache
 
     def fill(self, answer: ModelAnswer) -> None:
         """Take the answer's issues, anchored to the chunk's lines and redacted, and score."""
@@ -62,7 +53,7 @@ def merge(
     outcomes: list[ChunkOutcome],
     skipped: list[SkippedFile],
     changed_lines: int,
-    prices: Prices | None,
+    price: Price | None,
 ) -> ReviewResult:
     stats = Stats(chunks=len(outcomes), changed_lines=changed_lines)
     findings: list[Finding] = []
@@ -74,6 +65,7 @@ def merge(
         stats.reasks += outcome.reasks
         stats.prompt_tokens += outcome.prompt_tokens
         stats.completion_tokens += outcome.completion_tokens
+        stats.cached_prompt_tokens += outcome.cached_tokens
         if outcome.failure is not None:
             failed.append(
                 FailedChunk(
@@ -96,8 +88,10 @@ def merge(
     stats.failed_chunks = len(failed)
     stats.reviewed_files = len(files)
     stats.skipped_lines = sum(s.changed_lines for s in skipped)
-    if prices is not None:
-        stats.estimated_cost = round(prices.cost(stats.prompt_tokens, stats.completion_tokens), 6)
+    if price is not None:
+        cost = price.cost(stats.prompt_tokens, stats.completion_tokens, stats.cached_prompt_tokens)
+        stats.estimated_cost = round(cost, 6)
+        stats.currency = price.currency
     score = int(weighted / weight + 0.5) if weight else None
     return ReviewResult(
         score=score,

@@ -8,6 +8,19 @@ from typing import Any
 from reviewbot.chat import ModelReply, RequestFailed
 
 
+def cached_prompt_tokens(usage: Any) -> int:
+    """Prompt tokens the provider served from its prompt cache (billed at its cache-hit price):
+    OpenAI, Qwen and others report usage.prompt_tokens_details.cached_tokens, DeepSeek
+    usage.prompt_cache_hit_tokens."""
+    if usage is None:
+        return 0
+    details = getattr(usage, "prompt_tokens_details", None)
+    value = getattr(details, "cached_tokens", None) if details is not None else None
+    if not isinstance(value, int):
+        value = getattr(usage, "prompt_cache_hit_tokens", None)
+    return value if isinstance(value, int) and value > 0 else 0
+
+
 def read_completion(completion: Any) -> ModelReply:
     if not completion.choices:
         raise RequestFailed("the endpoint answered with no choices")
@@ -22,6 +35,7 @@ def read_completion(completion: Any) -> ModelReply:
         prompt_tokens=usage.prompt_tokens if usage else 0,
         completion_tokens=usage.completion_tokens if usage else 0,
         usage_reported=usage is not None,
+        cached_tokens=cached_prompt_tokens(usage),
     )
 
 
@@ -56,4 +70,5 @@ def read_stream(stream: Any, stopped: Callable[[], bool]) -> ModelReply:
         prompt_tokens=usage.prompt_tokens if usage else 0,
         completion_tokens=usage.completion_tokens if usage else 0,
         usage_reported=usage is not None,
+        cached_tokens=cached_prompt_tokens(usage),
     )

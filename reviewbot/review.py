@@ -23,9 +23,10 @@ from reviewbot.diffmodel import Diff
 from reviewbot.filters import FileFilter
 from reviewbot.findings import ReviewResult, SkippedFile
 from reviewbot.i18n import _
-from reviewbot.limits import BudgetRefused, Deadline, TokenBudget
-from reviewbot.outcome import ChunkOutcome, Prices, merge
+from reviewbot.limits import BudgetRefused, Deadline, MoneyBudget, TokenBudget
+from reviewbot.outcome import ChunkOutcome, merge
 from reviewbot.pool import Step, Work, WorkPool
+from reviewbot.pricing import Price
 from reviewbot.prompts import PromptRenderer
 from reviewbot.redact import redact
 from reviewbot.tokens import TokenCounter
@@ -40,7 +41,8 @@ class EngineOptions:
     max_reasks: int
     deadline_seconds: float | None
     token_budget: int | None
-    prices: Prices | None
+    prices: Price | None
+    max_cost: float | None = None  # in the price's currency; needs `prices`
 
 
 @dataclass
@@ -102,6 +104,11 @@ class Reviewer:
         self.on_progress = on_progress
         self.follow_up = follow_up
         self.budget = TokenBudget(options.token_budget)
+        self.money = (
+            MoneyBudget(options.max_cost, options.prices)
+            if options.max_cost is not None and options.prices is not None
+            else None
+        )
         self.deadline = Deadline(None)
         self._lock = threading.Lock()
         self._fatal: str | None = None
@@ -121,6 +128,11 @@ class Reviewer:
             raise RequestFailed("the review's --timeout was reached before this chunk was sent")
         estimate = sum(len(m["content"]) for m in messages) // 3
         self.budget.reserve(estimate)
+        try:
+            held = self.money.reserve(estimate) if self.money is not None else 0.0
+        except BudgetRefused:
+            self.budget.settle(estimate, 0)
+            raise
         reply: ModelReply | None = None
         try:
             outcome.requests += 1
@@ -136,9 +148,17 @@ class Reviewer:
                     reply.prompt_tokens = sum(self.counter.count(m["content"]) for m in messages)
                     reply.completion_tokens = self.counter.count(reply.content or "")
                 outcome.prompt_tokens += reply.prompt_tokens
+                outcome.cached_tokens += reply.cached_tokens
                 outcome.completion_tokens += reply.completion_tokens
                 used = reply.prompt_tokens + reply.completion_tokens
             self.budget.settle(estimate, used)
+            if self.money is not None:
+                self.money.settle(
+                    held,
+                    reply.prompt_tokens if reply else 0,
+                    reply.completion_tokens if reply else 0,
+                    reply.cached_tokens if reply else 0,
+                )
         return reply
 
     def answer(self, outcome: ChunkOutcome, messages: list[dict[str, str]]) -> ModelAnswer:

@@ -45,6 +45,7 @@ class SettingFlags(TypedDict):
     request_timeout: float | None
     timeout: float | None
     max_tokens: int | None
+    max_cost: float | None
     max_diff_mb: float | None
     price_input: float | None
     price_output: float | None
@@ -54,6 +55,7 @@ class SettingFlags(TypedDict):
     cache_dir: Path | None
     max_comments: int | None
     request_changes: bool | None
+    incremental: bool | None
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ FLAGS: tuple[Flag, ...] = (
     Flag("--request-timeout", "request_timeout"),
     Flag("--timeout", "timeout"),
     Flag("--max-tokens", "max_tokens"),
+    Flag("--max-cost", "max_cost"),
     Flag("--max-diff-mb", "max_diff_mb"),
     Flag("--price-input", "price_input"),
     Flag("--price-output", "price_output"),
@@ -98,6 +101,7 @@ FLAGS: tuple[Flag, ...] = (
     Flag("--cache-dir", "cache_dir"),
     Flag("--max-comments", "max_comments"),
     Flag("--request-changes", "request_changes", kwargs={"is_flag": True}),
+    Flag("--incremental/--full", "incremental"),
 )
 
 

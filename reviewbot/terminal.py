@@ -12,6 +12,7 @@ from reviewbot.app import Plan
 from reviewbot.exitcodes import EXIT_USAGE
 from reviewbot.findings import ReviewResult
 from reviewbot.llm import shown_url
+from reviewbot.pricing import TYPICAL_ANSWER_TOKENS
 from reviewbot.redact import redact
 from reviewbot.reporters import ReportOptions, get_reporter
 
@@ -44,10 +45,13 @@ def print_plan(plan: Plan) -> None:
     for skipped in plan.prepared.skipped:
         out.append(f"skipped {skipped.path}: {skipped.reason}")
     total = sum(tokens)
-    line = f"total: {len(chunks)} chunks, {total} prompt tokens"
+    line = f"total: {len(chunks)} chunks, {total:,} prompt tokens"
     if plan.prices:
-        answer = 600 * len(chunks)  # a typical answer; the real one varies
-        line += f", estimated cost {plan.prices.cost(total, answer):.4f} (≈{answer} answer tokens)"
+        answer = TYPICAL_ANSWER_TOKENS * len(chunks)  # a typical answer; the real one varies
+        cost = plan.prices.format(plan.prices.cost(total, answer))
+        line += f"; estimated cost {cost} for {total:,} prompt tokens + ~{answer:,} answer tokens"
+    elif plan.price_note:
+        line += f"; {plan.price_note}"
     out.append(line)
     click.echo("\n".join(out))
 

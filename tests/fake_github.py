@@ -307,6 +307,8 @@ class CommitState:
     diff: str
     files: list[FileDiff]
     date: str
+    change: str | None = None  # the diff from `parent`: what this push changed (compare API)
+    merged: str | None = None  # a second parent: this commit merged `merged` in
 
 
 @dataclass
@@ -595,14 +597,34 @@ class FakeGitHub:
             self._pulls[repo, number] = pull
             return pull
 
-    def push(self, repo: str, number: int, diff: str, *, head_sha: str) -> None:
-        """A new head commit: the PR's diff becomes `diff`; older comments move or go outdated."""
+    def push(
+        self,
+        repo: str,
+        number: int,
+        diff: str,
+        *,
+        head_sha: str,
+        change: str | None = None,
+        force: bool = False,
+        merge_base: bool = False,
+    ) -> None:
+        """A new head commit: the PR's diff becomes `diff`; older comments move or go outdated.
+
+        For the compare API: `change` is the diff from the previous head to this one; `force`
+        makes it a force-push (the new commit does not descend from the old head); `merge_base`
+        makes it a merge of the base branch into the PR branch.
+        """
+        parse_diff(change or "")
         files = parse_diff(diff)
         with self._lock:
             pull = self.pull(repo, number)
             if pull.commit(head_sha) is not None or head_sha == pull.base_sha:
                 raise ValueError(f"{head_sha} is already a commit of {repo}#{number}")
-            pull.commits.append(CommitState(head_sha, pull.head_sha, diff, files, _now()))
+            parent = pull.base_sha if force else pull.head_sha
+            merged = pull.base_sha if merge_base else None
+            pull.commits.append(
+                CommitState(head_sha, parent, diff, files, _now(), change=change, merged=merged)
+            )
             for comment in pull.review_comments:
                 self._reanchor(pull, comment)
 
@@ -906,6 +928,7 @@ class FakeGitHub:
             ("GET", r"/rate_limit", self._get_rate_limit),
             ("GET", repo, self._get_repo),
             ("GET", repo + r"/commits/(?P<ref>[^/]+)", self._get_commit),
+            ("GET", repo + r"/compare/(?P<basehead>[^/]+)", self._compare),
             ("GET", repo + r"/pulls", self._list_pulls),
             ("GET", pr, self._get_pull),
             ("GET", pr + r"/files", self._list_files),
@@ -1082,10 +1105,12 @@ class FakeGitHub:
             "committer": self._user(pull.author),
             "parents": [
                 {
-                    "sha": commit.parent,
-                    "url": f"{api}/commits/{commit.parent}",
-                    "html_url": f"https://github.com/{repo}/commit/{commit.parent}",
+                    "sha": parent,
+                    "url": f"{api}/commits/{parent}",
+                    "html_url": f"https://github.com/{repo}/commit/{parent}",
                 }
+                for parent in (commit.parent, commit.merged)
+                if parent is not None
             ],
         }
         if with_files and commit.parent == pull.base_sha:  # else the PR diff isn't this commit's
@@ -1258,6 +1283,87 @@ class FakeGitHub:
             f"No commit found for SHA: {ref}",
             "https://docs.github.com/rest/commits/commits#get-a-commit",
         )
+
+    # GET /compare/{base}...{head}: status from the commits' ancestry (identical, ahead, behind,
+    # diverged); files for "ahead" from the pushes' `change` diffs (one push, or from the PR's
+    # base); pushes made without `change` compare as "diverged"; an unknown commit answers 404
+    # like GitHub.
+    def _chain(self, pull: PullState, sha: str) -> list[CommitState]:
+        """`sha` and its first-parent ancestors among the PR's commits, newest first."""
+        out: list[CommitState] = []
+        commit = pull.commit(sha)
+        while commit is not None and commit not in out:
+            out.append(commit)
+            commit = pull.commit(commit.parent)
+        return out
+
+    def _compare(self, req: _Request, repo: str, basehead: str) -> _Response:
+        doc = "https://docs.github.com/rest/commits/commits#compare-two-commits"
+        base, sep, head = basehead.partition("...")
+        pull = next(
+            (
+                p
+                for p in self._pulls.values()
+                if p.repo == repo and p.commit(head) is not None and not p.deleted
+            ),
+            None,
+        )
+        known = pull is not None and (base == pull.base_sha or pull.commit(base) is not None)
+        if not sep or pull is None or not known:
+            raise _error(404, "Not Found", doc)
+        head_chain = self._chain(pull, head)
+        base_chain = self._chain(pull, base)
+        ahead_shas = [c.sha for c in head_chain]
+        behind_shas = [c.sha for c in base_chain]
+        if base == head:
+            status, ahead, behind = "identical", [], []
+        elif base == pull.base_sha or base in ahead_shas:
+            status, behind = "ahead", []
+            ahead = head_chain if base == pull.base_sha else head_chain[: ahead_shas.index(base)]
+        elif head in behind_shas:
+            status, ahead, behind = "behind", [], base_chain[: behind_shas.index(head)]
+        else:
+            shared = [c for c in head_chain if c.sha in behind_shas]
+            cut = ahead_shas.index(shared[0].sha) if shared else len(head_chain)
+            status, ahead = "diverged", head_chain[:cut]
+            behind = base_chain[: behind_shas.index(shared[0].sha)] if shared else base_chain
+        files: list[FileDiff]
+        top = head_chain[0]
+        if status == "ahead" and base == pull.base_sha:
+            files = top.files
+        elif status == "ahead" and len(ahead) == 1 and top.change is not None:
+            files = parse_diff(top.change)
+        elif status == "ahead":
+            # No `change` given to push(): the fake cannot know the diff, so it answers as for
+            # a rewritten history, and a bot falls back to reviewing the whole pull request.
+            status, behind = "diverged", [c for c in base_chain if c.sha != pull.base_sha]
+            files = top.files
+        elif status == "diverged":
+            files = top.files  # merge base = the PR's base after a force-push
+        else:
+            files = []
+        api = f"{self.api_url}/repos/{repo}"
+        base_commit = pull.commit(base) or CommitState(
+            pull.base_sha, "0" * 40, "", [], pull.created_at
+        )
+        body: Json = {
+            "url": f"{api}/compare/{basehead}",
+            "html_url": f"https://github.com/{repo}/compare/{basehead}",
+            "permalink_url": f"https://github.com/{repo}/compare/{basehead}",
+            "diff_url": f"https://github.com/{repo}/compare/{basehead}.diff",
+            "patch_url": f"https://github.com/{repo}/compare/{basehead}.patch",
+            "base_commit": self._commit_json(repo, base_commit, pull, with_files=False),
+            "merge_base_commit": self._commit_json(repo, base_commit, pull, with_files=False),
+            "status": status,
+            "ahead_by": len(ahead),
+            "behind_by": len(behind),
+            "total_commits": len(ahead),
+            "commits": [
+                self._commit_json(repo, c, pull, with_files=False) for c in reversed(ahead)
+            ],
+            "files": [self._file_json(pull, f, head) for f in files[:300]],
+        }
+        return _Response(200, body)
 
     def _list_pulls(self, req: _Request, repo: str) -> _Response:
         pulls = sorted(

@@ -77,6 +77,7 @@ def full_result() -> ReviewResult:
             reasks=1,
             retries=2,
             estimated_cost=0.0123,
+            currency="CNY",
             elapsed_seconds=12.34,
             changed_lines=150,
             reviewed_lines=120,

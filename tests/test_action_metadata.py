@@ -26,6 +26,8 @@ ISSUE_INPUTS = {
     "instructions",
     "prompt-dir",
     "request-changes",
+    "incremental",  # issue 13
+    "max-cost",
 }
 
 
@@ -94,6 +96,8 @@ def test_every_input_reaches_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_p
         "instructions": "No f-string SQL.",
         "prompt-dir": "prompts",
         "request-changes": "true",
+        "incremental": "false",
+        "max-cost": "0.5",
     }
     for name, value in values.items():
         monkeypatch.setenv(f"INPUT_{name.upper()}", value)
@@ -111,6 +115,7 @@ def test_every_input_reaches_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert settings.instructions == "No f-string SQL."
     assert settings.prompt_dir == Path("prompts")
     assert settings.request_changes is True
+    assert (settings.incremental, settings.max_cost) == (False, 0.5)
     assert set(values) | {"github-token"} == ISSUE_INPUTS
     assert 'action_input("github-token")' in (ROOT / "reviewbot" / "action.py").read_text()
 

@@ -379,7 +379,12 @@ def test_secrets_never_appear_in_anything_produced(
         runs.append(run_action(tmp_path / "ok", github, keyed, 7, token=token, api_key=key))
         # A wrong key: the server echoes a masked key in its 401, the bot must not print ours.
         monkeypatch.setenv("REVIEWBOT_CACHE", "false")
-        runs.append(run_action(tmp_path / "bad", github, keyed, 7, token=token, api_key=key + "x"))
+        bad = {"incremental": "false"}  # the same head again: without it nothing is sent
+        runs.append(
+            run_action(
+                tmp_path / "bad", github, keyed, 7, token=token, api_key=key + "x", inputs=bad
+            )
+        )
     assert runs[0].returncode == 0 and runs[1].returncode == 3
     produced = [r.stdout + r.stderr + r.step_summary + json.dumps(r.outputs) for r in runs]
     produced += [json.dumps(github.reviews), json.dumps(github.review_comments)]
@@ -422,6 +427,7 @@ def test_a_change_request_is_withdrawn_once_its_findings_are_gone(
     assert first.returncode == 1
     assert [r["state"] for r in github.reviews] == ["CHANGES_REQUESTED"]
     severity["now"] = "low"
+    inputs["incremental"] = "false"  # the same head again: without it nothing is sent
     second = run_action(tmp_path / "run2", github, model_server, 7, inputs=inputs)
     assert second.returncode == 0, second.stdout + second.stderr
     states = [r["state"] for r in github.reviews]

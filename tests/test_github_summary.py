@@ -149,7 +149,7 @@ def test_score_reason_and_one_plain_usage_line() -> None:
     assert "**Score: 4/10** — 6 findings: 2 critical, 1 high, 1 medium, 2 low" in body
     assert "commit `c99faa9` · model `deepseek-chat` · 4 inline comments" in body
     assert body.rstrip().endswith(
-        "reviewed 5 files, 156 changed lines, 2,196 + 1,684 tokens, ≈ 0.01"
+        "reviewed 5 files, 156 changed lines, 2,196 + 1,684 tokens, ≈ 0.012"
     )
     assert "chunk" not in body and "request" not in body.replace("model request", "")
 

@@ -42,6 +42,7 @@ def test_output_is_exactly_one_object_with_the_contract_keys() -> None:
     assert list(decoded["stats"])[: len(CONTRACT_STATS)] == CONTRACT_STATS
     assert [decoded["stats"][k] for k in CONTRACT_STATS] == [3, 4, 12345, 678, 1, 1]
     assert decoded["stats"]["estimated_cost"] == 0.0123
+    assert decoded["stats"]["currency"] == "CNY"
 
 
 def test_issues_keep_text_verbatim_in_file_then_general_order() -> None:

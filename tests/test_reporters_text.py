@@ -67,7 +67,7 @@ def test_footer_lists_score_counts_stats_skipped_files_and_failed_chunks() -> No
     assert "Findings: 5 (1 critical, 1 high, 1 medium, 2 low)" in footer
     assert "Model: deepseek-chat" in footer
     assert "Stats: 3 chunks, 4 requests (2 retries, 1 re-ask), 12.3 s\n" in footer
-    assert "Tokens: 12,345 prompt + 678 completion tokens, estimated cost 0.0123\n" in footer
+    assert "Tokens: 12,345 prompt + 678 completion tokens, estimated cost ¥0.012\n" in footer
     assert "Reviewed 120 of 150 changed lines (30 skipped)" in footer
     assert "Skipped files (1):\n  vendor/big.min.js — generated file (1200 changed lines)" in footer
     assert "Failed chunks (1):\n  chunk 3 (lib/a.py, lib/b.py) — timeout after 3 retries" in footer

@@ -25,7 +25,15 @@ PROG = "reviewbot-eval"
 # Settings whose flag this command leaves out: --concurrency here counts cases (a review's
 # own request concurrency is `--set concurrency=N`), and exit gates and GitHub posting have
 # no meaning for an evaluation.
-NOT_HERE = ("concurrency", "fail_on", "on_error", "max_comments", "request_changes", "max_diff_mb")
+NOT_HERE = (
+    "concurrency",
+    "fail_on",
+    "on_error",
+    "max_comments",
+    "request_changes",
+    "max_diff_mb",
+    "incremental",  # pull requests only
+)
 # `--compare` shorthands: a name and the settings it sets.
 SHORTHANDS: dict[str, dict[str, Any]] = {"verify": {"verify": True}, "no-verify": {"verify": False}}
 

@@ -38,6 +38,9 @@ def review_pull_request(
         return EXIT_OK
     outcome = review_pull(gh, ref.repo, ref.number, settings, post=post)
     write_report(outcome.result, fmt, output, sys.stdout.isatty(), compact=False)
+    for note in (outcome.scope, outcome.price_note):
+        if note:
+            say(note)
     if outcome.published is not None:
         say(_("review posted: {url}").format(url=outcome.published.review_url))
         for note in outcome.published.notes:

@@ -21,6 +21,7 @@ from reviewbot.i18n import _, ngettext, pgettext
 from reviewbot.reporters.labels import (
     SEVERITIES,
     changed_note,
+    cost_text,
     last_line,
     list_sep,
     one_line,
@@ -58,6 +59,8 @@ class SummaryContext:
     plan: CommentPlan
     inline_refused: str | None = None  # GitHub's reason when inline comments had to move here
     resolved: Sequence[Resolved] = field(default_factory=tuple)
+    scope_line: str | None = None  # what this run looked at: "reviewed abc1234…def5678: ..."
+    record: str = ""  # the hidden run record (runrecord.py) the next run builds on
 
 
 def severity_heading(severity: Severity) -> str:
@@ -247,10 +250,9 @@ def usage_line(result: ReviewResult) -> str:
             prompt=f"{stats.prompt_tokens:,}", completion=f"{stats.completion_tokens:,}"
         ),
     ]
-    if stats.estimated_cost is not None:
-        cost = stats.estimated_cost
-        shown = f"{cost:.2f}" if cost >= 0.01 or cost == 0 else f"{cost:.4f}"
-        parts.append(_("≈ {cost}").format(cost=shown))
+    cost = cost_text(result)
+    if cost is not None:
+        parts.append(_("≈ {cost}").format(cost=cost))
     return pgettext("clause separator", ", ").join(parts)
 
 
@@ -260,6 +262,8 @@ def render_summary(result: ReviewResult, ctx: SummaryContext) -> str:
         "## " + _("reviewbot review"),
         _score_line(result) + "  \n" + _context_line(result, ctx),
     ]
+    if ctx.scope_line:
+        head.append(safe_text(ctx.scope_line))
     if ctx.inline_refused:
         head.append(
             _("GitHub refused the inline comments ({reason}); they are listed below.").format(
@@ -285,14 +289,15 @@ def render_summary(result: ReviewResult, ctx: SummaryContext) -> str:
         middle.extend(_not_inline_item(f, reason, ctx) for f, reason in elsewhere)
     tail = [part for part in (_not_reviewed(result), usage_line(result)) if part]
     # Whole blocks only, so no table, fence or <details> is cut in half.
-    room = MAX_SUMMARY - sum(len(p) + 2 for p in head + tail) - 200
+    room = MAX_SUMMARY - len(ctx.record) - sum(len(p) + 2 for p in head + tail) - 200
     for index, part in enumerate(middle):
         room -= len(part) + 2
         if room < 0:
             note = _("summary cut short: GitHub limits a review body to 65,536 characters")
             middle[index:] = [f"*({note})*"]
             break
-    return "\n\n".join(head + middle + tail) + "\n"
+    body = "\n\n".join(head + middle + tail) + "\n"
+    return body + (ctx.record + "\n" if ctx.record else "")
 
 
 def render_followup(result: ReviewResult, ctx: SummaryContext, summary_url: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
 from reviewbot.i18n import _, ngettext, pgettext
+from reviewbot.pricing import format_money
 
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
@@ -153,10 +154,21 @@ def token_line(result: ReviewResult) -> str:
     line = _("{prompt} prompt + {completion} completion tokens").format(
         prompt=f"{stats.prompt_tokens:,}", completion=f"{stats.completion_tokens:,}"
     )
-    if stats.estimated_cost is not None:
-        cost = _("estimated cost {cost}").format(cost=f"{stats.estimated_cost:.4f}")
-        line = pgettext("clause separator", ", ").join([line, cost])
+    cost = cost_text(result)
+    if cost is not None:
+        estimate = _("estimated cost {cost}").format(cost=cost)
+        line = pgettext("clause separator", ", ").join([line, estimate])
     return line
+
+
+def cost_text(result: ReviewResult) -> str | None:
+    """The run's estimated cost with its currency: ¥0.012, $0.0040."""
+    stats = result.stats
+    if stats.estimated_cost is None:
+        return None
+    if stats.currency is None:
+        return f"{stats.estimated_cost:.2g}"
+    return format_money(stats.estimated_cost, stats.currency)
 
 
 def stats_line(result: ReviewResult) -> str:
