@@ -103,6 +103,8 @@ def life(base: str, pushes: list[Push], incremental: bool) -> list[dict[str, int
                 "api_key": KEY,
                 "cache": False,
                 "incremental": incremental,
+                # Review tokens only: the self-check's cost is measured in bench/verify_cost.py.
+                "verify": False,
             }
         )
         for n, push in enumerate(pushes):

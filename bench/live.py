@@ -156,6 +156,7 @@ def review(
             "model": model,
             "cache": False,
             "concurrency": concurrency,
+            "verify": False,  # the review's own cost; the self-check's: bench/verify_cost.py
         }
         settings = load_settings(overrides, cwd=Path(cwd))
         started = time.perf_counter()

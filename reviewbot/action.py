@@ -19,7 +19,7 @@ from reviewbot.config import ConfigError, Settings, load_settings
 from reviewbot.errors import error_handler
 from reviewbot.exitcodes import EXIT_OK, final_exit
 from reviewbot.findings import ReviewResult
-from reviewbot.github.connection import connect
+from reviewbot.github.connection import connect, reaching
 from reviewbot.github.pullreview import PullReview, review_pull
 from reviewbot.i18n import _, set_language
 from reviewbot.redact import redact, register_secret
@@ -59,7 +59,16 @@ def _flag(value: str, name: str) -> bool:
 
 def settings_from_inputs() -> Settings:
     overrides: dict[str, Any] = {}
-    simple = ("api-key", "base-url", "provider", "model", "language", "fail-on", "instructions")
+    simple = (
+        "api-key",
+        "base-url",
+        "provider",
+        "model",
+        "language",
+        "fail-on",
+        "min-severity",
+        "instructions",
+    )
     for name in simple:
         value = action_input(name)
         if value is not None:
@@ -78,6 +87,8 @@ def settings_from_inputs() -> Settings:
         overrides["incremental"] = _flag(value, "incremental")
     if (value := action_input("max-cost")) is not None:
         overrides["max_cost"] = value
+    if (value := action_input("verify")) is not None:
+        overrides["verify"] = _flag(value, "verify")
     return load_settings(overrides)
 
 
@@ -178,7 +189,8 @@ def run() -> int:
         raise ConfigError("no GitHub token: set the github-token input")
     api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
     gh = connect(token, api_url, write_interval=settings.github_write_interval)
-    outcome = review_pull(gh, base_repo, int(pull["number"]), settings, post=True)
+    with reaching(api_url):
+        outcome = review_pull(gh, base_repo, int(pull["number"]), settings, post=True)
     report(outcome)
     code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error)
     if unusable is not None:

@@ -2,8 +2,10 @@
 
 Models miscount lines and mangle paths. A path must name a file of the chunk; a line must be
 a new-side line the chunk showed. When the cited line does not hold the issue's `quote`, the
-issue moves to the nearest line that does. What still cannot be pinned becomes a file-level
-or general finding: never a comment on a wrong line.
+issue moves to the nearest line that does; when the named file (or a path that is no file of
+the chunk) does not hold it but exactly one other file of the chunk does, the issue moves
+there. What still cannot be pinned becomes a file-level or general finding: never a comment on
+a wrong line. A finding whose lines are all unchanged context is marked `context`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import Any
 
 from reviewbot.answer import ModelIssue
 from reviewbot.chunker import Chunk
-from reviewbot.diffmodel import Diff, Hunk
+from reviewbot.diffmodel import Diff, Hunk, LineKind
 from reviewbot.findings import AnchorKind, Finding
 
 _LEADING = re.compile(r"^(?:\./|/|[ab]/)+")
+# A quote found only as part of a line moves an issue to another file only when it is at
+# least this long: short fragments ("return x") are too likely to match by chance.
+_CROSS_FILE_FRAGMENT = 12
 
 
 def _squash(text: str) -> str:
@@ -45,13 +50,17 @@ class LineAnchors:
         self.paths = paths
         self._lines: dict[str, dict[int, str]] = {}
         self._hunk_of: dict[str, dict[int, int]] = {}
+        self._added: dict[str, set[int]] = {}
         for path, hunk in hunks:
             lines = self._lines.setdefault(path, {})
             hunk_of = self._hunk_of.setdefault(path, {})
+            added = self._added.setdefault(path, set())
             for ln in hunk.lines:
                 if ln.new_no is not None:
                     lines[ln.new_no] = ln.text
                     hunk_of[ln.new_no] = id(hunk)
+                    if ln.kind is LineKind.ADDED:
+                        added.add(ln.new_no)
 
     @classmethod
     def of_diff(cls, diff: Diff) -> LineAnchors:
@@ -59,6 +68,11 @@ class LineAnchors:
 
     def lines(self, path: str) -> dict[int, str]:
         return self._lines.get(path, {})
+
+    def all_context(self, path: str, first: int, last: int) -> bool:
+        """True when no line of first..last was added: the finding is on unchanged code."""
+        added = self._added.get(path, set())
+        return not any(n in added for n in range(first, last + 1))
 
     def same_hunk(self, path: str, first: int, last: int) -> bool:
         hunks = self._hunk_of.get(path, {})
@@ -77,6 +91,19 @@ class LineAnchors:
         if not exact:
             return None
         return min(exact, key=lambda n: (abs(n - near), n))
+
+    def files_quoting(self, quote: str) -> list[str]:
+        """The paths with a line that is the quote, or holds it when the quote is long enough."""
+        wanted = _squash(quote)
+        if not wanted:
+            return []
+        fragment = len(wanted) >= _CROSS_FILE_FRAGMENT
+
+        def holds(text: str) -> bool:
+            code = _squash(text)
+            return code == wanted or (fragment and wanted in code)
+
+        return [p for p in self.paths if any(holds(t) for t in self.lines(p).values())]
 
 
 class ChunkAnchors(LineAnchors):
@@ -105,12 +132,18 @@ def anchor_issue(issue: ModelIssue, anchors: ChunkAnchors) -> Finding:
         return Finding(path=path, line=line, anchor=anchor, **fields)
 
     path = resolve_path(issue.path, anchors.paths)
-    if path is None:
-        return finding(None, None, "general")
-    lines = anchors.lines(path)
     line = issue.line
     span = (issue.end_line - issue.line) if issue.end_line and issue.end_line > issue.line else 0
     quote = (issue.quote or "").strip()
+    if quote and (path is None or anchors.find_quote(path, quote, line) is None):
+        # The model named the wrong file (or one outside the chunk): trust the quote when
+        # exactly one file of the chunk holds it.
+        holders = anchors.files_quoting(quote)
+        if len(holders) == 1:
+            path = holders[0]
+    if path is None:
+        return finding(None, None, "general")
+    lines = anchors.lines(path)
     if quote and not (line in lines and _holds_quote(lines[line], quote)):
         moved = anchors.find_quote(path, quote, line)
         if moved is not None:
@@ -125,4 +158,7 @@ def anchor_issue(issue: ModelIssue, anchors: ChunkAnchors) -> Finding:
         suggestion = None
     last = end_line or line
     code = [lines[n] for n in range(line, last + 1)]
-    return finding(path, line, "line", end_line=end_line, code=code, suggestion=suggestion)
+    context = anchors.all_context(path, line, last)
+    return finding(
+        path, line, "line", end_line=end_line, code=code, suggestion=suggestion, context=context
+    )

@@ -55,35 +55,38 @@ class ModelAnswer(BaseModel):
 
 
 def answer_json_schema() -> dict[str, Any]:
-    """The JSON schema sent with response_format json_schema (non-strict, so nullable works)."""
+    """The JSON schema sent with response_format json_schema.
+
+    Strict-compatible, as OpenAI's structured outputs require with `"strict": true`: every
+    object closed (`additionalProperties: false`) and every property required, the optional
+    ones as nullable types. Providers without strict mode read it as an ordinary schema.
+    """
     nullable_str = {"type": ["string", "null"]}
+    fields: dict[str, Any] = {
+        "path": {"type": "string"},
+        "line": {"type": "integer"},
+        "end_line": {"type": ["integer", "null"]},
+        "severity": {"type": "string", "enum": ["critical", "high", "medium", "low"]},
+        "category": nullable_str,
+        "title": {"type": "string"},
+        "body": {"type": "string"},
+        "suggestion": nullable_str,
+        "quote": nullable_str,
+    }
+    issue = {
+        "type": "object",
+        "properties": fields,
+        "required": list(fields),
+        "additionalProperties": False,
+    }
     return {
         "type": "object",
         "properties": {
             "score": {"type": "integer", "minimum": 1, "maximum": 10},
-            "issues": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "path": {"type": "string"},
-                        "line": {"type": "integer"},
-                        "end_line": {"type": ["integer", "null"]},
-                        "severity": {
-                            "type": "string",
-                            "enum": ["critical", "high", "medium", "low"],
-                        },
-                        "category": nullable_str,
-                        "title": {"type": "string"},
-                        "body": {"type": "string"},
-                        "suggestion": nullable_str,
-                        "quote": nullable_str,
-                    },
-                    "required": ["path", "line", "severity", "title", "body"],
-                },
-            },
+            "issues": {"type": "array", "items": issue},
         },
         "required": ["score", "issues"],
+        "additionalProperties": False,
     }
 
 

@@ -9,7 +9,7 @@ from reviewbot.change import Change
 from reviewbot.chat import ChatClient
 from reviewbot.config import ConfigError, Settings, env
 from reviewbot.filters import FileFilter
-from reviewbot.findings import ReviewResult
+from reviewbot.findings import ReviewResult, Severity
 from reviewbot.llm import Backoff, Endpoint, ModelClient
 from reviewbot.pricing import PRICES_AS_OF, Price, resolve_price, unpriced_note
 from reviewbot.prompts import PromptRenderer, PromptSettings
@@ -19,6 +19,7 @@ from reviewbot.providers import (
     context_for,
     default_chunk_budget,
     get_provider,
+    is_openai_api,
     is_reasoning_model,
 )
 from reviewbot.redact import register_env_secrets, register_secret
@@ -30,7 +31,12 @@ from reviewbot.review import (
     Reviewer,
     prepare,
 )
+from reviewbot.rules import Reader, RepoRules, owners_rules, read_repo_rules
+from reviewbot.selfcheck import FindingsCheck, SelfCheckOptions, VerdictCache
+from reviewbot.threshold import split_by_severity
 from reviewbot.tokens import TokenCounter, encoding_for_model, get_counter
+from reviewbot.verdicts import verify_json_schema
+from reviewbot.verify import VerifyRenderer
 
 
 class MissingApiKey(ConfigError):
@@ -84,6 +90,7 @@ def resolve_endpoint(settings: Settings, *, need_key: bool = True) -> Endpoint:
         model=resolve_model(settings, provider),
         provider=provider.name if provider else None,
         first_mode=first,
+        openai_api=is_openai_api(provider, base_url),
     )
 
 
@@ -113,11 +120,20 @@ def file_filter(settings: Settings) -> FileFilter:
     return FileFilter(settings.include, settings.exclude, settings.default_excludes)
 
 
-def renderer_for(settings: Settings) -> PromptRenderer:
+def renderer_for(settings: Settings, repo_rules: RepoRules | None = None) -> PromptRenderer:
     return PromptRenderer(
         settings.prompt_dir,
         PromptSettings(settings.language, settings.instructions, settings.max_issues_per_chunk),
+        repo_rules=repo_rules,
+        path_rules=settings.rules,
     )
+
+
+def repo_rules_for(settings: Settings, base: Reader | None, counter: TokenCounter) -> RepoRules:
+    """The repository's rules file from the base side (`base` reads it), unless turned off."""
+    if not settings.repo_rules or base is None:
+        return RepoRules()
+    return read_repo_rules(base, counter)
 
 
 @dataclass
@@ -131,18 +147,22 @@ class Plan:
     prices: Price | None
     # Why no cost is shown (a model the price table does not know), said once by the face.
     price_note: str | None = None
+    # Reads the new side's files, to check that a suggestion leaves a file parsing.
+    new_text: Reader | None = None
 
     def prompt_tokens(self) -> list[int]:
-        system = self.counter.count(self.renderer.system)
         return [
-            system + self.counter.count(self.renderer.user(c)) for c in self.prepared.plan.chunks
+            self.counter.count(self.renderer.system_for(c))
+            + self.counter.count(self.renderer.user(c))
+            for c in self.prepared.plan.chunks
         ]
 
 
 def plan_review(settings: Settings, change: Change, *, need_key: bool = True) -> Plan:
     endpoint = resolve_endpoint(settings, need_key=need_key)
     counter = token_counter(settings, endpoint.model)
-    renderer = renderer_for(settings)
+    # The owners' rules come from the change's base side, never from the change itself.
+    renderer = renderer_for(settings, repo_rules_for(settings, change.base, counter))
     prices = prices_for(settings, endpoint.model)
     note = None
     if prices is None:
@@ -157,7 +177,56 @@ def plan_review(settings: Settings, change: Change, *, need_key: bool = True) ->
     prepared = prepare(change.diff, file_filter(settings), budget, counter)
     # What the source could not read is listed first, then what the filter and chunker left out.
     prepared = replace(prepared, skipped=[*change.skipped, *prepared.skipped])
-    return Plan(endpoint, prepared, renderer, counter, prices, note)
+    return Plan(endpoint, prepared, renderer, counter, prices, note, new_text=change.head)
+
+
+def self_check_client(
+    settings: Settings,
+    endpoint: Endpoint,
+    sampling: Sampling,
+    stream: bool,
+    backoff: Backoff | None,
+) -> ModelClient | None:
+    """The self-check's client: --verify-model (default the review's) on the same endpoint,
+    asking for the verdicts' schema; None with --no-verify."""
+    if not settings.verify:
+        return None
+    return ModelClient(
+        replace(endpoint, model=settings.verify_model or endpoint.model),
+        sampling,
+        stream=stream,
+        max_retries=settings.max_retries,
+        request_timeout=settings.request_timeout,
+        backoff=backoff,
+        schema=("finding_verdicts", verify_json_schema()),
+    )
+
+
+def self_check(
+    settings: Settings, plan: Plan, client: ChatClient, sampling: Sampling
+) -> SelfCheckOptions:
+    renderer = VerifyRenderer(
+        settings.prompt_dir,
+        language=settings.language,
+        instructions=owners_rules(settings.instructions, plan.renderer.repo_rules),
+    )
+    cache = None
+    if settings.cache:
+        cache = VerdictCache(
+            ReviewCache(settings.cache_dir),
+            model=settings.verify_model or plan.endpoint.model,
+            base_url=plan.endpoint.base_url,
+            template=renderer.fingerprint,
+            sampling=sampling,
+        )
+    return SelfCheckOptions(
+        client=client,
+        renderer=renderer,
+        reask=plan.renderer.reask,
+        max_reasks=settings.max_reasks,
+        min_severity=Severity(settings.min_severity),
+        cache=cache,
+    )
 
 
 def run_review(
@@ -167,11 +236,13 @@ def run_review(
     *,
     backoff: Backoff | None = None,
     chat: ChatClient | None = None,
+    verify_chat: ChatClient | None = None,
 ) -> ReviewResult:
     """The review result; `result.fatal` holds the endpoint error if one stopped it.
 
     `backoff` shapes the waits between retries (tests and the soak bench shorten them);
-    `chat` stands in for the endpoint's client (tests drive the engine with a scripted one).
+    `chat` stands in for the endpoint's client (tests drive the engine with a scripted one),
+    `verify_chat` for the self-check's (default: `chat`).
     """
     endpoint = plan.endpoint
     stream = settings.stream if settings.stream is not None else is_reasoning_model(endpoint.model)
@@ -204,6 +275,11 @@ def run_review(
         prices=plan.prices,
         max_cost=settings.max_cost,
     )
+    verify_client = self_check_client(settings, endpoint, sampling, stream, backoff)
+    verify = None
+    if verify_client is not None:
+        verify = self_check(settings, plan, verify_chat or chat or verify_client, sampling)
+    check = FindingsCheck(verify, plan.new_text)
     reviewer = Reviewer(
         chat or client,
         plan.renderer,
@@ -211,8 +287,15 @@ def run_review(
         cache=cache,
         counter=plan.counter,
         on_progress=on_progress,
+        follow_up=check.follow_up,
+        other_clients=[verify.client] if verify is not None else [],
     )
     try:
-        return reviewer.run(plan.prepared)
+        result = reviewer.run(plan.prepared)
     finally:
         client.close()
+        if verify_client is not None:
+            verify_client.close()
+    result.findings, below = split_by_severity(result.findings, settings.min_severity)
+    result.stats.below_threshold = len(below)
+    return result

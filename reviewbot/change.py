@@ -12,6 +12,7 @@ from typing import Protocol
 
 from reviewbot.diffmodel import Diff
 from reviewbot.findings import SkippedFile
+from reviewbot.rules import Reader
 
 
 @dataclass
@@ -19,6 +20,11 @@ class Change:
     diff: Diff
     # Files the source saw but could not put in the diff (binary, no patch from GitHub, ...).
     skipped: list[SkippedFile] = field(default_factory=list)
+    # Files as they are on each side, where the source can read them: `base` is where the
+    # owners' rules (AGENTS.md) are read, never the change itself; `head` is the new side, to
+    # check that a suggestion leaves a file parsing.
+    base: Reader | None = None
+    head: Reader | None = None
 
     @property
     def empty(self) -> bool:

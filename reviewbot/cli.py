@@ -13,12 +13,14 @@ from reviewbot import __version__
 from reviewbot.app import plan_review, run_review
 from reviewbot.change import DiffSource
 from reviewbot.config import Settings, load_settings
-from reviewbot.errors import error_handler
+from reviewbot.errors import UserError, error_handler
 from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, final_exit
 from reviewbot.findings import ReviewResult
 from reviewbot.i18n import _, ngettext, set_language
 from reviewbot.redact import redact
 from reviewbot.reporters import FORMATS
+from reviewbot.review import Progress as ReviewProgress
+from reviewbot.review import ProgressCallback
 from reviewbot.settingflags import SettingFlags, overrides, setting_options
 from reviewbot.sources import DiffFile, GitChanges, WholeFiles
 from reviewbot.terminal import fail, print_plan, say, write_report
@@ -45,6 +47,19 @@ def _instructions(value: str | None) -> str | None:
     return value
 
 
+def _check_paths(settings: Settings, output: Path | None) -> None:
+    """Path options that cannot work, refused before any work is done (--prompt-dir is
+    checked where the prompts are read)."""
+    if output is not None:
+        if output.is_dir():
+            raise UserError(f"--output {output} is a directory; name a file")
+        folder = output.parent
+        if not folder.is_dir():
+            raise UserError(f"--output {output}: directory {folder} does not exist")
+    if settings.cache and settings.cache_dir.exists() and not settings.cache_dir.is_dir():
+        raise UserError(f"cache directory {settings.cache_dir} is not a directory (--cache-dir)")
+
+
 def _source(
     files: tuple[str, ...], diff_arg: str | None, base: str | None, staged: bool, settings: Settings
 ) -> DiffSource:
@@ -63,7 +78,8 @@ def _source(
     fail("nothing to review: name FILES, or use --diff, --base, --staged or --pr")
 
 
-def _progress(enabled: bool) -> tuple[Any, Any]:
+def _progress(enabled: bool, chunks: int) -> tuple[Any, ProgressCallback | None]:
+    """A progress bar on stderr: chunks done of all from the start, tokens and cost so far."""
     if not enabled:
         return None, None
     from rich.console import Console
@@ -73,14 +89,18 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
+        "{task.fields[spent]}",
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
     )
-    task = progress.add_task("reviewing", total=None)
+    task = progress.add_task("reviewing", total=chunks, spent="")
 
-    def update(done: int, total: int) -> None:
-        progress.update(task, completed=done, total=total)
+    def update(state: ReviewProgress) -> None:
+        spent = f"{state.prompt_tokens + state.completion_tokens:,} tokens"
+        if state.cost is not None:
+            spent += f" · cost {state.cost:.4f}"
+        progress.update(task, completed=state.done, total=state.total, spent=spent)
 
     return progress, update
 
@@ -91,8 +111,10 @@ def _exit(result: ReviewResult, settings: Settings, hook_mode: bool) -> NoReturn
     if unsent:
         lines = sum(f.changed_lines for f in unsent)
         # The budget's own reason: "not sent: the run's --max-cost budget ($0.50) would be ..."
-        note = _("{n} chunk(s) ({lines} changed lines) {reason}").format(
-            n=len(unsent), lines=lines, reason=unsent[0].reason
+        note = _("{chunks} ({lines}) {reason}").format(
+            chunks=ngettext("{n} chunk", "{n} chunks", len(unsent)).format(n=len(unsent)),
+            lines=ngettext("{n} changed line", "{n} changed lines", lines).format(n=f"{lines:,}"),
+            reason=unsent[0].reason,
         )
         click.echo(f"reviewbot: {note}", err=True)
     code, unusable = final_exit(result, settings.fail_on, settings.on_error)
@@ -131,7 +153,8 @@ def _exit(result: ReviewResult, settings: Settings, hook_mode: bool) -> NoReturn
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
-    help="Write --format to FILE; the terminal still gets the text report.",
+    help="Write --format to FILE; the terminal still gets the text report (with --format "
+    "github, the annotations, which work only on stdout).",
 )
 @click.option(
     "--config",
@@ -173,6 +196,7 @@ def command(
             # the config file still decide when they say something.
             settings = settings.model_copy(update={"fail_on": "high"})
         set_language(settings.language)
+        _check_paths(settings, output)
         if pr is not None:
             from reviewbot.github.face import review_pull_request
 
@@ -200,7 +224,9 @@ def command(
             ).format(n=n)
             click.echo(f"reviewbot: {note}", err=True)
         use_color = color if color is not None else sys.stdout.isatty()
-        progress, update = _progress(sys.stderr.isatty() and fmt == "text" and not hook_mode)
+        progress, update = _progress(
+            sys.stderr.isatty() and fmt == "text" and not hook_mode, len(plan.prepared.plan.chunks)
+        )
         try:
             if progress is not None:
                 progress.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from pathlib import Path
@@ -17,9 +18,11 @@ from pydantic_settings import (
 )
 
 from reviewbot.errors import UserError
+from reviewbot.rules import PathRule
 
 FailOn = Literal["never", "low", "medium", "high", "critical"]
 FAIL_ON_VALUES: tuple[str, ...] = get_args(FailOn)
+MinSeverity = Literal["low", "medium", "high", "critical"]
 
 
 class ConfigError(UserError):
@@ -57,7 +60,7 @@ class Settings(BaseSettings):
     language: str = Field("en", description="Review language: en, zh, ja, ...")
     instructions: str | None = Field(None, description="Project rules for the reviewer")
     prompt_dir: Path | None = Field(
-        None, description="Directory overriding system.j2 / user.j2 / reask.j2"
+        None, description="Directory overriding system.j2 / user.j2 / reask.j2 / verify.j2"
     )
     max_issues_per_chunk: int = Field(
         10, ge=1, le=50, description="Findings the model may report per chunk"
@@ -142,6 +145,24 @@ class Settings(BaseSettings):
         1.0, ge=0, description="Seconds between GitHub writes (GitHub's secondary rate limits)"
     )
 
+    verify: bool = Field(
+        True, description="Self-check: ask the model to re-examine its findings (on by default)"
+    )
+    verify_model: str | None = Field(
+        None, description="Model for the self-check, on the same endpoint (default: --model)"
+    )
+    min_severity: MinSeverity = Field(
+        "low", description="Show and post only findings at or above this severity"
+    )
+    repo_rules: bool = Field(
+        True,
+        description="Read the repository's AGENTS.md (or .github/copilot-instructions.md) from "
+        "the base side (on by default)",
+    )
+    rules: list[PathRule] = Field(
+        default_factory=list, description="Path-scoped rules: [[rules]] with paths and text"
+    )
+
 
 def find_config_file(start: Path) -> Path | None:
     """.reviewbot.toml, or a pyproject.toml with [tool.reviewbot], in start or its parents."""
@@ -170,12 +191,23 @@ def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSe
     return TomlConfigSettingsSource(settings_cls, toml_file=path, toml_table_header=header)
 
 
+def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+    """ " (did you mean 'language'?)" for a misspelt key, or nothing when none is close."""
+    known: list[str] = []
+    if len(loc) == 1:
+        known = list(Settings.model_fields)
+    elif len(loc) == 3 and loc[0] == "prices":
+        known = list(ModelPrice.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def _one_line(exc: ValidationError, origin: str) -> str:
     problems = []
     for err in exc.errors(include_url=False):
         where = ".".join(str(p) for p in err["loc"]) or "settings"
         if err["type"] == "extra_forbidden":
-            problems.append(f"unknown key '{where}'")
+            problems.append(f"unknown key '{where}'{_did_you_mean(err['loc'])}")
         else:
             problems.append(f"{where}: {err['msg']}")
     return f"invalid configuration ({origin}): " + "; ".join(problems)

@@ -35,7 +35,12 @@ class Finding(BaseModel):
     title: str
     body: str
     suggestion: str | None = None
+    # False: the suggestion is shown as text only, never as a one-click suggestion block,
+    # SARIF fix or rdjson suggestion (it did not fit the lines it replaces; reviewbot.suggest).
+    suggestion_committable: bool = True
     anchor: AnchorKind = "line"
+    # True when every line the finding covers is unchanged context, not an added line.
+    context: bool = False
     # The new-side code lines the finding covers, for human reports; not part of the JSON contract.
     code: list[str] = Field(default_factory=list, exclude=True)
     # The line the model cited when it is outside the diff (anchor "file"), so people can still
@@ -45,6 +50,12 @@ class Finding(BaseModel):
     def sort_key(self) -> tuple[int, str, int, int]:
         general = 1 if self.path is None else 0
         return (general, self.path or "", self.line or 0, -self.severity.rank)
+
+
+class RejectedFinding(Finding):
+    """A finding the self-check dropped, with the model's one-line reason."""
+
+    reason: str
 
 
 class SkippedFile(BaseModel):
@@ -79,6 +90,14 @@ class Stats(BaseModel):
     estimated_cost: float | None = None
     currency: Literal["USD", "CNY"] | None = None  # of estimated_cost
     elapsed_seconds: float = 0.0
+    # The self-check: its requests and tokens (not in the review's counts above), the findings
+    # it dropped, and those kept without a verdict. Then those under --min-severity.
+    verify_requests: int = 0
+    verify_prompt_tokens: int = 0
+    verify_completion_tokens: int = 0
+    rejected: int = 0
+    unverified: int = 0
+    below_threshold: int = 0
 
 
 class ReviewResult(BaseModel):
@@ -87,6 +106,7 @@ class ReviewResult(BaseModel):
     stats: Stats = Field(default_factory=Stats)
     skipped_files: list[SkippedFile] = Field(default_factory=list)
     failed_chunks: list[FailedChunk] = Field(default_factory=list)
+    rejected: list[RejectedFinding] = Field(default_factory=list)
     model: str | None = None
     # The endpoint error that stopped the run, if one did; not part of the JSON report.
     fatal: str | None = Field(default=None, exclude=True)

@@ -24,11 +24,12 @@ if TYPE_CHECKING:
     import httpx2
     import openai
 
+from reviewbot import __version__
 from reviewbot.chat import EndpointError, ModelReply, RequestFailed
 from reviewbot.providers import MODES, ResponseMode
 from reviewbot.redact import redact
 from reviewbot.replies import read_completion, read_stream
-from reviewbot.requestargs import DROPPABLE, RequestShape, Sampling, rejected_param
+from reviewbot.requestargs import DROPPABLE, RequestShape, Sampling, Schema, rejected_param
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Endpoint:
     model: str
     provider: str | None = None
     first_mode: ResponseMode = "json_schema"
+    # OpenAI's own API: max_completion_tokens and strict schemas from the first request.
+    openai_api: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,11 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def user_agent(sdk_version: str) -> str:
+    """Names reviewbot first, as providers ask integrations to, then the SDK underneath."""
+    return f"reviewbot/{__version__} OpenAI/Python {sdk_version}"
+
+
 def _host(base_url: str | None) -> str:
     """host[:port] of the endpoint, for messages: never the user:password of a URL."""
     if not base_url:
@@ -117,6 +125,7 @@ class ModelClient:
         max_retries: int,
         request_timeout: float,
         backoff: Backoff | None = None,
+        schema: Schema | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.stream = stream
@@ -124,7 +133,12 @@ class ModelClient:
         self.request_timeout = request_timeout
         self.backoff = backoff or Backoff()
         self.shape = RequestShape(
-            endpoint.model, sampling, stream=stream, first_mode=endpoint.first_mode
+            endpoint.model,
+            sampling,
+            stream=stream,
+            first_mode=endpoint.first_mode,
+            openai_api=endpoint.openai_api,
+            schema=schema,
         )
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
@@ -145,6 +159,7 @@ class ModelClient:
                     base_url=self.endpoint.base_url,
                     max_retries=0,  # retried here, within the review's deadline
                     timeout=self.request_timeout,
+                    default_headers={"User-Agent": user_agent(openai.__version__)},
                     http_client=openai.DefaultHttpxClient(event_hooks={"request": [self._count]}),
                 )
             return self._client
@@ -250,7 +265,8 @@ class ModelClient:
                 if transient is None:
                     raise
                 problem, retry_after = transient
-            done = f"{problem} ({retry} retries)" if retry else problem
+            tries = "retry" if retry == 1 else "retries"
+            done = f"{problem} ({retry} {tries})" if retry else problem
             if retry >= self.max_retries:
                 raise RequestFailed(done)
             if retry_after is not None and retry_after > self.backoff.max_retry_after:

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from reviewbot.anchor import ChunkAnchors, anchor_issue
 from reviewbot.answer import ModelAnswer
 from reviewbot.chunker import Chunk
-from reviewbot.findings import FailedChunk, Finding, ReviewResult, SkippedFile, Stats
+from reviewbot.findings import (
+    FailedChunk,
+    Finding,
+    RejectedFinding,
+    ReviewResult,
+    SkippedFile,
+    Stats,
+)
 from reviewbot.pricing import Price
 from reviewbot.redact import redact
 
@@ -25,6 +32,12 @@ class ChunkOutcome:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0  # of prompt_tokens, served from the provider's prompt cache
+    # The self-check (reviewbot.selfcheck): what it dropped, what it could not judge, its cost.
+    rejected: list[RejectedFinding] = field(default_factory=list)
+    unverified: int = 0
+    verify_requests: int = 0
+    verify_prompt_tokens: int = 0
+    verify_completion_tokens: int = 0
 
     def fill(self, answer: ModelAnswer) -> None:
         """Take the answer's issues, anchored to the chunk's lines and redacted, and score."""
@@ -57,6 +70,7 @@ def merge(
 ) -> ReviewResult:
     stats = Stats(chunks=len(outcomes), changed_lines=changed_lines)
     findings: list[Finding] = []
+    rejected: list[RejectedFinding] = []
     failed: list[FailedChunk] = []
     weighted = 0
     weight = 0
@@ -66,6 +80,9 @@ def merge(
         stats.prompt_tokens += outcome.prompt_tokens
         stats.completion_tokens += outcome.completion_tokens
         stats.cached_prompt_tokens += outcome.cached_tokens
+        stats.verify_requests += outcome.verify_requests
+        stats.verify_prompt_tokens += outcome.verify_prompt_tokens
+        stats.verify_completion_tokens += outcome.verify_completion_tokens
         if outcome.failure is not None:
             failed.append(
                 FailedChunk(
@@ -81,6 +98,8 @@ def merge(
         stats.reviewed_lines += outcome.chunk.changed_count
         files.update(outcome.chunk.paths)
         findings.extend(outcome.findings)
+        rejected.extend(outcome.rejected)
+        stats.unverified += outcome.unverified
         if outcome.score is not None:
             lines = max(outcome.chunk.changed_count, 1)
             weighted += outcome.score * lines
@@ -88,8 +107,11 @@ def merge(
     stats.failed_chunks = len(failed)
     stats.reviewed_files = len(files)
     stats.skipped_lines = sum(s.changed_lines for s in skipped)
+    stats.rejected = len(rejected)
     if price is not None:
-        cost = price.cost(stats.prompt_tokens, stats.completion_tokens, stats.cached_prompt_tokens)
+        prompt = stats.prompt_tokens + stats.verify_prompt_tokens
+        completion = stats.completion_tokens + stats.verify_completion_tokens
+        cost = price.cost(prompt, completion, stats.cached_prompt_tokens)
         stats.estimated_cost = round(cost, 6)
         stats.currency = price.currency
     score = int(weighted / weight + 0.5) if weight else None
@@ -99,4 +121,5 @@ def merge(
         stats=stats,
         skipped_files=skipped,
         failed_chunks=failed,
+        rejected=sorted(rejected, key=Finding.sort_key),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,7 @@ import jinja2
 
 from reviewbot.chunker import Chunk, file_header
 from reviewbot.errors import UserError
+from reviewbot.rules import PathRule, RepoRules, owners_rules, rules_for_paths
 
 TEMPLATES = ("system.j2", "user.j2", "reask.j2")
 
@@ -71,23 +73,32 @@ class PromptSettings:
 
 
 class PromptRenderer:
-    def __init__(self, prompt_dir: Path | None, settings: PromptSettings):
+    """The review prompts. The owners' rules (config instructions, the repository's AGENTS.md
+    read from the base side, the config's [[rules]] for a chunk's paths) go into the system
+    prompt, outside the data boundary of the diff."""
+
+    def __init__(
+        self,
+        prompt_dir: Path | None,
+        settings: PromptSettings,
+        *,
+        repo_rules: RepoRules | None = None,
+        path_rules: Sequence[PathRule] = (),
+    ):
         self.settings = settings
+        self.repo_rules = repo_rules or RepoRules()
+        self.path_rules = tuple(path_rules)
+        if prompt_dir is not None and not prompt_dir.is_dir():
+            # Else Jinja would quietly fall back to the built-in templates.
+            problem = "is not a directory" if prompt_dir.exists() else "does not exist"
+            raise PromptError(f"prompt directory {prompt_dir} {problem} (--prompt-dir)")
         search = [str(prompt_dir)] if prompt_dir else []
         search.append(str(default_prompt_dir()))
         self._env = _environment(tuple(search))
+        self._systems: dict[tuple[str, ...], str] = {}
         try:
             self._templates = {name: self._env.get_template(name) for name in TEMPLATES}
-            self._system = (
-                self._templates["system.j2"]
-                .render(
-                    language=self.settings.language,
-                    language_name=language_name(self.settings.language),
-                    instructions=(self.settings.instructions or "").strip(),
-                    max_issues=self.settings.max_issues,
-                )
-                .strip()
-            )
+            self._system = self._render_system(())
         except jinja2.TemplateError as exc:
             raise PromptError(f"prompt template error: {exc}") from None
         sources = [
@@ -96,9 +107,34 @@ class PromptRenderer:
         ]
         self.fingerprint = hashlib.sha256("\0".join(sources).encode()).hexdigest()
 
+    def _render_system(self, scoped: tuple[str, ...]) -> str:
+        rules = owners_rules(self.settings.instructions, self.repo_rules, scoped)
+        return (
+            self._templates["system.j2"]
+            .render(
+                language=self.settings.language,
+                language_name=language_name(self.settings.language),
+                instructions=rules or "",
+                max_issues=self.settings.max_issues,
+            )
+            .strip()
+        )
+
     @property
     def system(self) -> str:
+        """The system prompt of a chunk no path-scoped rule applies to."""
         return self._system
+
+    def system_for(self, chunk: Chunk) -> str:
+        scoped = tuple(rules_for_paths(self.path_rules, chunk.paths))
+        if not scoped:
+            return self._system
+        if scoped not in self._systems:  # a race only renders it twice
+            try:
+                self._systems[scoped] = self._render_system(scoped)
+            except jinja2.TemplateError as exc:
+                raise PromptError(f"prompt template error: {exc}") from None
+        return self._systems[scoped]
 
     def user(self, chunk: Chunk) -> str:
         files = [
@@ -127,7 +163,7 @@ class PromptRenderer:
 
     def messages(self, chunk: Chunk) -> list[dict[str, str]]:
         return [
-            {"role": "system", "content": self.system},
+            {"role": "system", "content": self.system_for(chunk)},
             {"role": "user", "content": self.user(chunk)},
         ]
 

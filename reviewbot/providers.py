@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
+
+OPENAI_HOST = "api.openai.com"
 
 ResponseMode = Literal["json_schema", "json_object", "none"]
 MODES: tuple[ResponseMode, ...] = ("json_schema", "json_object", "none")
@@ -131,6 +134,17 @@ def context_for(model: str, provider: Provider | None) -> int:
         if prefix in lowered:
             return MODEL_CONTEXT[prefix]
     return provider.context_tokens if provider else 32_000
+
+
+def is_openai_api(provider: Provider | None, base_url: str | None) -> bool:
+    """True for OpenAI's own API: the `openai` preset whatever its base URL, or no preset and
+    the SDK's default base URL. Only there do `max_completion_tokens` and strict schemas go
+    out from the first request; other providers document `max_tokens` and plain schemas."""
+    if provider is not None:
+        return provider.name == "openai"
+    if base_url is None:
+        return True
+    return urlsplit(base_url).hostname == OPENAI_HOST
 
 
 def is_reasoning_model(model: str) -> bool:

@@ -2,7 +2,9 @@
 
 The structured-output mode steps down once per run (json_schema → json_object → plain) when
 a provider refuses it; sampling parameters some models reject are dropped; `max_tokens`
-becomes `max_completion_tokens` for models that want that name. Shared by every thread of a
+becomes `max_completion_tokens` for models that want that name. OpenAI's own API gets
+`max_completion_tokens` (its reasoning models refuse `max_tokens`, which it documents as
+deprecated) and a `"strict": true` schema from the first request. Shared by every thread of a
 run, so one refusal fixes the requests that follow.
 """
 
@@ -49,17 +51,30 @@ def rejected_param(text: str) -> str | None:
     return None
 
 
+# The name and JSON schema sent with response_format json_schema: a review answer by default.
+Schema = tuple[str, dict[str, Any]]
+
+
 class RequestShape:
     def __init__(
-        self, model: str, sampling: Sampling, *, stream: bool, first_mode: ResponseMode
+        self,
+        model: str,
+        sampling: Sampling,
+        *,
+        stream: bool,
+        first_mode: ResponseMode,
+        schema: Schema | None = None,
+        openai_api: bool = False,
     ) -> None:
         self.model = model
+        self.schema = schema or ("code_review", answer_json_schema())
         self.sampling = sampling
         self.stream = stream
+        self.strict = openai_api
         self._lock = threading.Lock()
         self._mode: ResponseMode = first_mode
         self._dropped: set[str] = set()
-        self._use_max_completion_tokens = False
+        self._use_max_completion_tokens = openai_api
 
     @property
     def mode(self) -> ResponseMode:
@@ -101,10 +116,10 @@ class RequestShape:
             key = "max_completion_tokens" if self._use_max_completion_tokens else "max_tokens"
             args[key] = s.max_answer_tokens
         if mode == "json_schema":
-            args["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "code_review", "schema": answer_json_schema()},
-            }
+            spec: dict[str, Any] = {"name": self.schema[0], "schema": self.schema[1]}
+            if self.strict:
+                spec["strict"] = True
+            args["response_format"] = {"type": "json_schema", "json_schema": spec}
         elif mode == "json_object":
             args["response_format"] = {"type": "json_object"}
             if not any("json" in m["content"].lower() for m in messages):

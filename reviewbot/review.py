@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -31,7 +31,19 @@ from reviewbot.prompts import PromptRenderer
 from reviewbot.redact import redact
 from reviewbot.tokens import TokenCounter
 
-ProgressCallback = Callable[[int, int], None]
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a review is: chunks done of all, and the tokens (and cost) spent so far."""
+
+    done: int
+    total: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,7 @@ class Reviewer:
         counter: TokenCounter | None,
         on_progress: ProgressCallback | None = None,
         follow_up: FollowUp | None = None,
+        other_clients: Sequence[ChatClient] = (),
     ) -> None:
         self.client = client
         self.renderer = renderer
@@ -103,6 +116,7 @@ class Reviewer:
         self.counter = counter
         self.on_progress = on_progress
         self.follow_up = follow_up
+        self.other_clients = tuple(other_clients)  # follow-up work's clients, also cancelled
         self.budget = TokenBudget(options.token_budget)
         self.money = (
             MoneyBudget(options.max_cost, options.prices)
@@ -112,16 +126,48 @@ class Reviewer:
         self.deadline = Deadline(None)
         self._lock = threading.Lock()
         self._fatal: str | None = None
+        self._done = 0
+        self._total = 0
+        self._tokens = (0, 0, 0)  # prompt, completion, cached prompt tokens so far
 
     @property
     def fatal(self) -> str | None:
         return self._fatal
 
+    def _report(self, done: int | None = None, total: int | None = None) -> None:
+        """Tell on_progress where the run is: after every answer, not only every chunk."""
+        if self.on_progress is None:
+            return
+        with self._lock:
+            if done is not None:
+                self._done = max(self._done, done)
+            if total is not None:
+                self._total = total
+            prompt, completion, cached = self._tokens
+            prices = self.options.prices
+            progress = Progress(
+                self._done,
+                self._total,
+                prompt,
+                completion,
+                prices.cost(prompt, completion, cached) if prices is not None else None,
+            )
+        self.on_progress(progress)
+
     # -- asking ------------------------------------------------------------------------------
 
-    def ask(self, outcome: ChunkOutcome, messages: list[dict[str, str]]) -> ModelReply:
+    def ask(
+        self,
+        outcome: ChunkOutcome,
+        messages: list[dict[str, str]],
+        *,
+        client: ChatClient | None = None,
+    ) -> ModelReply:
         """One request, counted on `outcome` and against the budget; raises RequestFailed
-        (BudgetRefused when the budget is spent) or EndpointError, which stops the run."""
+        (BudgetRefused when the budget is spent) or EndpointError, which stops the run.
+
+        `client`: another client for follow-up work (the self-check's model); its endpoint
+        errors are the follow-up's own and do not stop the run."""
         if self._fatal is not None:
             raise RequestFailed(f"not sent: {self._fatal}")
         if self.deadline.passed(0.5):
@@ -136,10 +182,11 @@ class Reviewer:
         reply: ModelReply | None = None
         try:
             outcome.requests += 1
-            reply = self.client.complete(messages, deadline=self.deadline.at)
+            reply = (client or self.client).complete(messages, deadline=self.deadline.at)
         except EndpointError as exc:
-            with self._lock:
-                self._fatal = self._fatal or str(exc)
+            if client is None:
+                with self._lock:
+                    self._fatal = self._fatal or str(exc)
             raise
         finally:
             used = 0
@@ -151,6 +198,13 @@ class Reviewer:
                 outcome.cached_tokens += reply.cached_tokens
                 outcome.completion_tokens += reply.completion_tokens
                 used = reply.prompt_tokens + reply.completion_tokens
+                with self._lock:
+                    prompt, completion, cached = self._tokens
+                    self._tokens = (
+                        prompt + reply.prompt_tokens,
+                        completion + reply.completion_tokens,
+                        cached + reply.cached_tokens,
+                    )
             self.budget.settle(estimate, used)
             if self.money is not None:
                 self.money.settle(
@@ -159,6 +213,8 @@ class Reviewer:
                     reply.completion_tokens if reply else 0,
                     reply.cached_tokens if reply else 0,
                 )
+        if reply is not None:
+            self._report()
         return reply
 
     def answer(self, outcome: ChunkOutcome, messages: list[dict[str, str]]) -> ModelAnswer:
@@ -190,7 +246,10 @@ class Reviewer:
         if salvage is not None and (salvage.issues or salvage.score):
             return salvage
         reason = "; ".join(first_errors[:3]) or "invalid answer"
-        raise RequestFailed(f"no valid answer after {self.options.max_reasks} re-asks: {reason}")
+        asks = self.options.max_reasks
+        raise RequestFailed(
+            f"no valid answer after {asks} {'re-ask' if asks == 1 else 're-asks'}: {reason}"
+        )
 
     def review_chunk(self, chunk: Chunk) -> ChunkOutcome:
         outcome = ChunkOutcome(chunk)
@@ -216,6 +275,10 @@ class Reviewer:
 
     # -- the whole review --------------------------------------------------------------------
 
+    def _cancel(self) -> None:
+        for client in (self.client, *self.other_clients):
+            client.cancel()
+
     def _chunk_work(self, chunk: Chunk) -> Step[ChunkOutcome]:
         outcome = self.review_chunk(chunk)
         then = self.follow_up(self, outcome) if self.follow_up is not None else None
@@ -236,9 +299,10 @@ class Reviewer:
                 failure=_("the review's --timeout was reached before this chunk ended"),
             ),
             # Wake retry waits and streams still running: nothing they get is used.
-            on_deadline=self.client.cancel,
-            on_progress=self.on_progress,
+            on_deadline=self._cancel,
+            on_progress=lambda done, total: self._report(done, total),
         )
+        self._report(0, len(chunks))  # the total is known before the first request
         outcomes = pool.run([partial(self._chunk_work, chunk) for chunk in chunks])
         result = merge(outcomes, prepared.skipped, prepared.changed_lines, self.options.prices)
         result.stats.requests = self.client.http_attempts

@@ -56,6 +56,10 @@ class SettingFlags(TypedDict):
     max_comments: int | None
     request_changes: bool | None
     incremental: bool | None
+    verify: bool | None
+    verify_model: str | None
+    min_severity: str | None
+    repo_rules: bool | None
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,10 @@ FLAGS: tuple[Flag, ...] = (
     Flag("--max-comments", "max_comments"),
     Flag("--request-changes", "request_changes", kwargs={"is_flag": True}),
     Flag("--incremental/--full", "incremental"),
+    Flag("--verify/--no-verify", "verify"),
+    Flag("--verify-model", "verify_model"),
+    Flag("--min-severity", "min_severity"),
+    Flag("--repo-rules/--no-repo-rules", "repo_rules"),
 )
 
 

@@ -13,6 +13,7 @@ from reviewbot.diffmodel import Diff
 from reviewbot.diffparse import file_as_diff, parse_diff
 from reviewbot.errors import UserError
 from reviewbot.findings import SkippedFile
+from reviewbot.rules import Reader, git_reader, local_base_rev
 
 
 class SourceError(UserError):
@@ -102,7 +103,24 @@ def git_diff(
         args.append(f"{base}...HEAD" if not staged else base)
     args.append("--")
     args.extend(paths or [])
-    return decode(_git(args, cwd))
+    try:
+        return decode(_git(args, cwd))
+    except SourceError:
+        if not _inside_work_tree(cwd):
+            # Else git answers with its --no-index usage, which says nothing to the user.
+            option = "--staged" if staged else "--base"
+            raise SourceError(
+                f"not inside a git repository ({option} reviews git changes; name FILES or "
+                "use --diff instead)"
+            ) from None
+        raise
+
+
+def _inside_work_tree(cwd: Path | None) -> bool:
+    try:
+        return _git(["rev-parse", "--is-inside-work-tree"], cwd).strip() == b"true"
+    except SourceError:
+        return False
 
 
 def _shown_name(path: Path) -> str:
@@ -146,15 +164,34 @@ def files_diff(paths: list[str]) -> Change:
     return Change(diff, skipped)
 
 
+NEW_FILE_BYTES = 4 * 1024 * 1024  # a new-side file read to check a suggestion, at most
+
+
+def _head_rules(cwd: Path | None) -> Reader | None:
+    """HEAD's files, where the owners' rules are read for a local change; None outside git."""
+    rev = local_base_rev(None, cwd)
+    return git_reader(rev, cwd) if rev else None
+
+
+def _working_tree(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return decode(handle.read(NEW_FILE_BYTES))
+    except OSError:
+        return None
+
+
 @dataclass(frozen=True)
 class DiffFile:
-    """A unified diff from a file, or from stdin for '-'."""
+    """A unified diff from a file, or from stdin for '-'. Its new side is unknown; the rules
+    come from HEAD when run inside a git repository."""
 
     arg: str
     max_bytes: int
 
     def read(self) -> Change:
-        return Change(parse_diff(read_diff(self.arg, self.max_bytes)))
+        diff = parse_diff(read_diff(self.arg, self.max_bytes))
+        return Change(diff, base=_head_rules(None))
 
 
 @dataclass(frozen=True)
@@ -168,7 +205,11 @@ class GitChanges:
 
     def read(self) -> Change:
         text = git_diff(base=self.base, staged=self.staged, paths=list(self.paths), cwd=self.cwd)
-        return Change(parse_diff(text))
+        # The rules at the merge base for --base, at HEAD for --staged; the new side is the
+        # index for --staged, HEAD for a branch.
+        rev = local_base_rev(None if self.staged else self.base, self.cwd)
+        head = git_reader("" if self.staged else "HEAD", self.cwd, NEW_FILE_BYTES)
+        return Change(parse_diff(text), base=git_reader(rev, self.cwd) if rev else None, head=head)
 
 
 @dataclass(frozen=True)
@@ -178,4 +219,7 @@ class WholeFiles:
     paths: tuple[str, ...]
 
     def read(self) -> Change:
-        return files_diff(list(self.paths))
+        change = files_diff(list(self.paths))
+        change.base = _head_rules(None)
+        change.head = _working_tree
+        return change

@@ -514,6 +514,7 @@ class FakeGitHub:
         self._ids = itertools.count(1_000_001)
         self._repos: dict[str, int] = {}
         self._pulls: dict[tuple[str, int], PullState] = {}
+        self._contents: dict[tuple[str, str, str], bytes] = {}
         self._faults: list[_Fault] = []
         self._user_ids: dict[str, int] = dict(_FIXED_USER_IDS)
         self._server: _Server | None = None
@@ -521,7 +522,6 @@ class FakeGitHub:
         self._routes = self._build_routes()
         # GitHub App (enable_app): JWT-authenticated routes, installations, issued tokens
         self.app: _App | None = None
-        self._files: dict[tuple[str, str, str], str] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -559,6 +559,13 @@ class FakeGitHub:
             raise ValueError(f"repo must be 'owner/name', not {repo!r}")
         with self._lock:
             return self._repos.setdefault(repo, next(self._ids))
+
+    def add_file(self, repo: str, ref: str, path: str, text: str | bytes) -> None:
+        """A file of commit `ref` (a sha or a branch name), served by the contents API."""
+        self.add_repo(repo)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with self._lock:
+            self._contents[(repo, ref, path.strip("/"))] = data
 
     def add_pull(
         self,
@@ -746,9 +753,7 @@ class FakeGitHub:
 
     def set_file(self, repo: str, path: str, text: str, *, ref: str = "main") -> None:
         """Serve `text` at `GET /repos/{repo}/contents/{path}?ref={ref}`."""
-        with self._lock:
-            self.add_repo(repo)
-            self._files[repo, ref, path] = text
+        self.add_file(repo, ref, path, text)
 
     # ----------------------------------------------------------------- plumbing
 
@@ -929,6 +934,7 @@ class FakeGitHub:
             ("GET", repo, self._get_repo),
             ("GET", repo + r"/commits/(?P<ref>[^/]+)", self._get_commit),
             ("GET", repo + r"/compare/(?P<basehead>[^/]+)", self._compare),
+            ("GET", repo + r"/contents/(?P<path>.+?)", self._get_contents),
             ("GET", repo + r"/pulls", self._list_pulls),
             ("GET", pr, self._get_pull),
             ("GET", pr + r"/files", self._list_files),
@@ -947,7 +953,6 @@ class FakeGitHub:
             ("GET", repo + r"/pulls/comments/(?P<cid>\d+)", self._get_review_comment),
             ("PATCH", repo + r"/pulls/comments/(?P<cid>\d+)", self._patch_review_comment),
             ("DELETE", repo + r"/pulls/comments/(?P<cid>\d+)", self._delete_review_comment),
-            ("GET", repo + r"/contents/(?P<path>.+)", self._get_contents),
             ("GET", repo + r"/issues/(?P<number>\d+)", self._get_issue),
             ("GET", repo + r"/issues/(?P<number>\d+)/comments", self._list_issue_comments),
             ("POST", repo + r"/issues/(?P<number>\d+)/comments", self._post_issue_comment),
@@ -958,6 +963,37 @@ class FakeGitHub:
         return [(method, re.compile(rx + r"/?$"), func) for method, rx, func in table]
 
     # ----------------------------------------------------------------- lookups and JSON
+
+    def _get_contents(self, req: _Request, repo: str, path: str) -> _Response:
+        """GET /repos/{o}/{r}/contents/{path}?ref=: a file of `add_file`, base64 as GitHub sends
+        it (files over 1 MB come with encoding "none" and no content, as on GitHub)."""
+        ref = (req.query.get("ref") or ["main"])[0]
+        data = self._contents.get((repo, ref, path.strip("/")))
+        if data is None:
+            raise _error(
+                404,
+                "Not Found",
+                "https://docs.github.com/rest/repos/contents#get-repository-content",
+            )
+        name = path.rsplit("/", 1)[-1]
+        sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        url = f"{self.api_url}/repos/{repo}/contents/{urllib.parse.quote(path)}?ref={ref}"
+        big = len(data) > 1024 * 1024
+        body: Json = {
+            "type": "file",
+            "encoding": "none" if big else "base64",
+            "size": len(data),
+            "name": name,
+            "path": path,
+            "content": "" if big else b64encode(data).decode("ascii"),
+            "sha": sha,
+            "url": url,
+            "git_url": f"{self.api_url}/repos/{repo}/git/blobs/{sha}",
+            "html_url": f"https://github.com/{repo}/blob/{ref}/{path}",
+            "download_url": f"https://raw.githubusercontent.com/{repo}/{ref}/{path}",
+            "_links": {"self": url},
+        }
+        return _Response(200, body)
 
     def _find_pull(self, repo: str, number: str) -> PullState:
         pull = self._pulls.get((repo, int(number)))
@@ -1176,32 +1212,6 @@ class FakeGitHub:
             "used": self.rate_limit - self.rate_remaining,
         }
         return _Response(200, {"resources": {"core": core}, "rate": core})
-
-    def _get_contents(self, req: _Request, repo: str, path: str) -> _Response:
-        ref = (req.query.get("ref") or ["main"])[0]
-        text = self._files.get((repo, ref, path))
-        if text is None:
-            raise _error(404, "Not Found", "https://docs.github.com/rest/repos/contents")
-        data = text.encode("utf-8")
-        sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-        api = f"{self.api_url}/repos/{repo}/contents/{urllib.parse.quote(path)}?ref={ref}"
-        return _Response(
-            200,
-            {
-                "type": "file",
-                "encoding": "base64",
-                "size": len(data),
-                "name": path.rsplit("/", 1)[-1],
-                "path": path,
-                "content": b64encode(data).decode(),
-                "sha": sha,
-                "url": api,
-                "git_url": f"{self.api_url}/repos/{repo}/git/blobs/{sha}",
-                "html_url": f"https://github.com/{repo}/blob/{ref}/{path}",
-                "download_url": f"https://raw.githubusercontent.com/{repo}/{ref}/{path}",
-                "_links": {"self": api},
-            },
-        )
 
     def _app_dispatch(self, req: _Request) -> _Response | None:
         """The App's JWT-authenticated routes; None for every other request."""

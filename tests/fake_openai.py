@@ -3,8 +3,9 @@
 It speaks real HTTP/1.1 on 127.0.0.1 (keep-alive, Content-Length on every JSON response, chunked
 SSE for ``"stream": true``), so the `openai` SDK is exercised end to end: its connection pool,
 retries, timeouts and error classes. It rejects requests the way providers do: a wrong key (401,
-key masked), an unknown model (404), an unsupported ``response_format`` (400) and ``json_object``
-without the word "json" in the messages (400).
+key masked), an unknown model (404), an unsupported ``response_format`` (400), ``json_object``
+without the word "json" in the messages (400), and as OpenAI does, ``max_tokens`` for a
+reasoning model (400) and a ``"strict": true`` schema that breaks the strict-mode rules (400).
 
 Answers come from `FakeOpenAI.script` (FIFO), then ``responder``, then a fixed default review.
 Nothing here imports `reviewbot`.
@@ -22,6 +23,7 @@ import itertools
 import json
 import math
 import random
+import re
 import signal
 import socket
 import socketserver
@@ -41,6 +43,8 @@ from typing import Any
 Json = dict[str, Any]
 
 DEFAULT_CONTENT = '{"score": 8, "issues": []}'
+# How a self-check request is recognised: its system message names the answer's key.
+VERIFY_MARK = '"verdicts"'
 FORMAT_UNAVAILABLE = "This response_format type is unavailable now"
 JSON_WORD_REQUIRED = (
     "'messages' must contain the word 'json' in some form, to use 'response_format' of type "
@@ -54,6 +58,13 @@ NO_KEY = (
     "https://platform.openai.com/account/api-keys."
 )
 KEYS_URL = "https://platform.openai.com/account/api-keys"
+# OpenAI's reasoning models (o1, o3, o4-mini, gpt-5, ...) refuse the deprecated max_tokens.
+REASONING_MODEL = re.compile(r"^(?:o\d|gpt-5)", re.IGNORECASE)
+MAX_TOKENS_UNSUPPORTED = (
+    "Unsupported parameter: 'max_tokens' is not supported with this model. "
+    "Use 'max_completion_tokens' instead."
+)
+_SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 STREAM_PIECE_CHARS = 16
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 MODELS_PATHS = ("/v1/models", "/models")
@@ -225,8 +236,70 @@ class RecordedRequest:
         model = self.body.get("model")
         return model if isinstance(model, str) else None
 
+    @property
+    def is_verify(self) -> bool:
+        """A self-check request (reviewbot's verify.j2): its system message names "verdicts"."""
+        return VERIFY_MARK in (self.system or "")
+
+    def verify_findings(self) -> list[Json]:
+        """The findings a self-check request lists (its first user message), or []."""
+        text = self._text_of("user", last=False) or ""
+        _, sep, rest = text.partition("Findings:\n")
+        if not sep:
+            return []
+        listed = rest.split("\n\nCode they cite:", 1)[0]
+        try:
+            found = json.loads(listed)
+        except ValueError:
+            return []
+        return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+
 
 Responder = Callable[[RecordedRequest], Reply | str]
+
+
+def strict_schema_error(schema: Any, context: tuple[str, ...] = ()) -> str | None:
+    """Why OpenAI's structured outputs refuse `schema` with ``"strict": true``, or None.
+
+    The rules OpenAI documents for strict mode: every object sets ``additionalProperties:
+    false`` and lists every property in ``required`` (an optional field is a nullable type
+    instead); the root is an object. Messages follow OpenAI's wording.
+    """
+    if not isinstance(schema, dict):
+        return f"In context={context}, schema must be a JSON Schema of 'type: \"object\"'."
+    types = schema.get("type")
+    type_list = types if isinstance(types, list) else [types]
+    if not context and "object" not in type_list:
+        return (
+            "In context=(), schema must be a JSON Schema of 'type: \"object\"', got "
+            f"'type: \"{types}\"'."
+        )
+    if "object" in type_list:
+        if schema.get("additionalProperties") is not False:
+            return (
+                f"In context={context}, 'additionalProperties' is required to be supplied "
+                "and to be false."
+            )
+        properties = schema.get("properties") or {}
+        required = schema.get("required")
+        missing = [k for k in properties if not isinstance(required, list) or k not in required]
+        if missing:
+            return (
+                f"In context={context}, 'required' is required to be supplied and to be an "
+                f"array including every key in properties. Missing '{missing[0]}'."
+            )
+        for name, sub in properties.items():
+            found = strict_schema_error(sub, (*context, "properties", name))
+            if found:
+                return found
+    if "array" in type_list and "items" in schema:
+        return strict_schema_error(schema["items"], (*context, "items"))
+    for i, sub in enumerate(schema.get("anyOf") or []):
+        found = strict_schema_error(sub, (*context, "anyOf", str(i)))
+        if found:
+            return found
+    return None
+
 
 # What `FaultInjector` can do to a reply: transport faults the client should retry, and
 # answers it should re-ask.
@@ -392,7 +465,9 @@ class FakeOpenAI:
     them while the server runs (``server.accept_formats = {"text"}``).
 
     A chat request is checked in this order: route (404), key (401), body (400), model (404),
-    response_format (400), the word "json" (400); only a request passing all of them takes the
+    ``max_tokens`` sent to a reasoning model such as o3-mini (400), response_format (400), a
+    json_schema's name and, with ``"strict": true``, OpenAI's strict-schema rules (400), the
+    word "json" (400); only a request passing all of them takes the
     next scripted reply or calls ``responder``. ``Reply.delay`` applies to every reply;
     ``latency(body)`` is added to replies with status 200. Every request, refused or not, is
     recorded in ``requests``.
@@ -427,6 +502,12 @@ class FakeOpenAI:
         self.port = port
         self._lock = threading.Lock()
         self._script: collections.deque[Reply] = collections.deque()
+        # Self-check requests never take the review script or call `responder`: they take
+        # `script_verify` replies, then `verify_responder`, then verdicts from `verdicts`.
+        self._verify_script: collections.deque[Reply] = collections.deque()
+        self.verify_responder: Responder | None = None
+        # finding title -> verdict fields ({"keep": False, "reason": ...}); unnamed: keep
+        self.verdicts: dict[str, Json] = {}
         self._in_flight = 0
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
@@ -483,6 +564,32 @@ class FakeOpenAI:
         """Queue answers for the next valid chat requests, in order; a str is the content."""
         with self._lock:
             self._script.extend(r if isinstance(r, Reply) else Reply(content=r) for r in replies)
+
+    def script_verify(self, *replies: Reply | str) -> None:
+        """Queue answers for the next self-check requests, in order; a str is the content."""
+        with self._lock:
+            self._verify_script.extend(
+                r if isinstance(r, Reply) else Reply(content=r) for r in replies
+            )
+
+    @property
+    def verify_requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.is_verify]
+
+    @property
+    def review_requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if not r.is_verify]
+
+    def verdicts_for(self, record: RecordedRequest) -> str:
+        """The default self-check answer: a verdict per listed finding, from `verdicts` by title."""
+        out = []
+        for finding in record.verify_findings():
+            verdict: Json = {"id": finding.get("id"), "keep": True, "reason": "real problem"}
+            verdict.update(self.verdicts.get(str(finding.get("title")), {}))
+            out.append(verdict)
+        return json.dumps({"verdicts": out})
 
     @property
     def pending(self) -> int:
@@ -630,9 +737,17 @@ class FakeOpenAI:
                 f"The model `{model}` does not exist or you do not have access to it.",
                 code="model_not_found",
             )
+        if "max_tokens" in body and REASONING_MODEL.match(model):
+            return 400, error_body(
+                MAX_TOKENS_UNSUPPORTED, param="max_tokens", code="unsupported_parameter"
+            )
         format_type = record.response_format_type
         if body.get("response_format") is not None and format_type not in self.accept_formats:
             return 400, error_body(self.format_error_message, code="invalid_request_error")
+        if format_type == "json_schema":
+            refused = self._check_json_schema(body["response_format"])
+            if refused is not None:
+                return refused
         if (
             format_type == "json_object"
             and self.require_json_word
@@ -641,14 +756,45 @@ class FakeOpenAI:
             return 400, error_body(JSON_WORD_REQUIRED, param="messages")
         return None
 
+    def _check_json_schema(self, response_format: Json) -> tuple[int, Json] | None:
+        """OpenAI's checks of a json_schema response_format: a name, and with strict, a
+        strict-compatible schema."""
+        spec = response_format.get("json_schema")
+        if not isinstance(spec, dict):
+            return 400, error_body(
+                "Missing required parameter: 'response_format.json_schema'.",
+                param="response_format.json_schema",
+                code="missing_required_parameter",
+            )
+        name = spec.get("name")
+        if not isinstance(name, str) or not _SCHEMA_NAME.match(name):
+            return 400, error_body(
+                "Invalid 'response_format.json_schema.name': string does not match pattern. "
+                "Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+                param="response_format.json_schema.name",
+                code="invalid_value",
+            )
+        if spec.get("strict") is True:
+            problem = strict_schema_error(spec.get("schema"))
+            if problem is not None:
+                return 400, error_body(
+                    f"Invalid schema for response_format '{name}': {problem}",
+                    param="response_format",
+                    code="invalid_json_schema",
+                )
+        return None
+
     def _next_reply(self, record: RecordedRequest) -> Reply:
+        verify = record.is_verify
         with self._lock:
-            if self._script:
-                return self._script.popleft()
-        if self.responder is None:
-            return Reply(content=DEFAULT_CONTENT)
+            queue = self._verify_script if verify else self._script
+            if queue:
+                return queue.popleft()
+        responder = self.verify_responder if verify else self.responder
+        if responder is None:
+            return Reply(content=self.verdicts_for(record) if verify else DEFAULT_CONTENT)
         try:
-            reply = self.responder(record)
+            reply = responder(record)
         except Exception as exc:
             with self._lock:
                 self.errors.append(exc)

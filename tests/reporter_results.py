@@ -66,6 +66,7 @@ def full_result() -> ReviewResult:
                 category="style",
                 title="Name",
                 body="",
+                context=True,
             ),
         ],
         stats=Stats(

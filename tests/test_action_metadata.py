@@ -28,6 +28,8 @@ ISSUE_INPUTS = {
     "request-changes",
     "incremental",  # issue 13
     "max-cost",
+    "min-severity",
+    "verify",
 }
 
 
@@ -72,6 +74,8 @@ def test_inputs_and_outputs_are_the_documented_contract() -> None:
     assert inputs["github-token"]["default"] == "${{ github.token }}"
     assert str(inputs["request-changes"]["default"]) == "false"
     assert str(inputs["max-comments"]["default"]) == "25"
+    assert str(inputs["verify"]["default"]) == "true"
+    assert inputs["min-severity"]["default"] == "low"
     assert set(data["outputs"]) == {"score", "issues", "review-url"}  # type: ignore[arg-type]
     assert data["branding"]  # type: ignore[index]
 
@@ -98,6 +102,8 @@ def test_every_input_reaches_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_p
         "request-changes": "true",
         "incremental": "false",
         "max-cost": "0.5",
+        "min-severity": "medium",
+        "verify": "false",
     }
     for name, value in values.items():
         monkeypatch.setenv(f"INPUT_{name.upper()}", value)
@@ -116,6 +122,7 @@ def test_every_input_reaches_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert settings.prompt_dir == Path("prompts")
     assert settings.request_changes is True
     assert (settings.incremental, settings.max_cost) == (False, 0.5)
+    assert (settings.min_severity, settings.verify) == ("medium", False)
     assert set(values) | {"github-token"} == ISSUE_INPUTS
     assert 'action_input("github-token")' in (ROOT / "reviewbot" / "action.py").read_text()
 

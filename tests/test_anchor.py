@@ -107,3 +107,66 @@ def test_a_line_outside_the_diff_is_kept_as_the_cited_line_of_a_file_finding():
     assert (finding.anchor, finding.line, finding.cited_line) == ("file", None, 16)
     assert "cited_line" not in finding.model_dump()  # not part of the JSON contract
     assert anchor_issue(issue(line=0, quote=None), anchors()).cited_line is None
+TWO_FILES = """\
+diff --git a/app.py b/app.py
+--- a/app.py
++++ b/app.py
+@@ -1,2 +1,3 @@
+ import os
++password = "hunter2"
+ print(os.name)
+diff --git a/util.py b/util.py
+--- a/util.py
++++ b/util.py
+@@ -1,2 +1,3 @@
+ def helper():
++    return eval(user_input)
+ x = 1
+"""
+
+
+def two_file_anchors() -> ChunkAnchors:
+    plan = plan_chunks(parse_diff(TWO_FILES).files, 4000, EstimatingCounter())
+    assert len(plan.chunks) == 1
+    return ChunkAnchors(plan.chunks[0])
+
+
+def test_a_path_outside_the_chunk_moves_to_the_one_file_quoting_it():
+    # The hook case: the model named a file that is not staged, but quoted a staged line.
+    finding = anchor_issue(
+        issue(path="settings.py", line=1, quote='password = "hunter2"'), two_file_anchors()
+    )
+    assert (finding.anchor, finding.path, finding.line) == ("line", "app.py", 2)
+    assert finding.code == ['password = "hunter2"']
+
+
+def test_the_wrong_file_of_the_chunk_moves_to_the_file_quoting_it():
+    finding = anchor_issue(
+        issue(path="app.py", line=2, quote="return eval(user_input)"), two_file_anchors()
+    )
+    assert (finding.anchor, finding.path, finding.line) == ("line", "util.py", 2)
+
+
+def test_a_quote_in_several_files_or_none_does_not_move_the_finding():
+    ambiguous = TWO_FILES.replace(" print(os.name)", " x = 1")  # both files show "x = 1"
+    plan = plan_chunks(parse_diff(ambiguous).files, 4000, EstimatingCounter())
+    anchors = ChunkAnchors(plan.chunks[0])
+    finding = anchor_issue(issue(path="settings.py", line=3, quote="x = 1"), anchors)
+    assert (finding.anchor, finding.path) == ("general", None)
+    finding = anchor_issue(issue(path="settings.py", line=3, quote="nowhere"), anchors)
+    assert (finding.anchor, finding.path) == ("general", None)
+
+
+def test_a_short_fragment_does_not_move_a_finding_to_another_file():
+    finding = anchor_issue(issue(path="app.py", line=9, quote="eval"), two_file_anchors())
+    assert (finding.anchor, finding.path, finding.line) == ("file", "app.py", None)
+
+
+def test_findings_on_context_lines_are_marked_context():
+    anchors = two_file_anchors()
+    on_context = anchor_issue(issue(path="app.py", line=3, quote="print(os.name)"), anchors)
+    assert (on_context.line, on_context.context) == (3, True)
+    on_added = anchor_issue(issue(path="app.py", line=2, quote='password = "hunter2"'), anchors)
+    assert (on_added.line, on_added.context) == (2, False)
+    spanning = anchor_issue(issue(path="app.py", line=1, end_line=2), anchors)
+    assert (spanning.line, spanning.end_line, spanning.context) == (1, 2, False)

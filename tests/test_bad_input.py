@@ -89,7 +89,7 @@ def test_binary_file_argument_is_skipped_beside_a_text_one(
     result = run("blob.bin", "ok.py", "--format", "json")
     assert result.exit_code == 0
     assert '"path": "blob.bin"' in result.stdout and '"reason": "binary"' in result.stdout
-    (request,) = endpoint_env.requests
+    (request,) = endpoint_env.review_requests
     assert "blob.bin" not in request.user and "ok.py" in request.user
 
 
@@ -109,7 +109,7 @@ def test_non_utf8_diffs_are_decoded(endpoint_env: FakeOpenAI, here: Path, encode
     endpoint_env.responder = one_issue_per_file
     result = run("--diff", "enc.diff", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    (request,) = endpoint_env.requests
+    (request,) = endpoint_env.review_requests
     assert "name = 'café naïve'" in request.user
     assert '"line": 2' in result.stdout
 
@@ -145,7 +145,7 @@ def test_1_mb_single_line_is_left_out_and_counted(endpoint_env: FakeOpenAI, here
     result = run("--diff", "wide.diff", "--format", "json")
     assert time.monotonic() - begun < 20
     assert result.exit_code == 0, result.stderr
-    (request,) = endpoint_env.requests
+    (request,) = endpoint_env.review_requests
     assert "xxxxxxxx" not in request.user and "assert a" in request.user
     assert "wide.py" in result.stdout and "longer" in result.stdout
     assert '"skipped_lines": 1' in result.stdout
@@ -164,7 +164,7 @@ def test_paths_outside_the_repository_are_never_sent(
     result = run("--diff", "escape.diff")
     assert result.exit_code == 0, result.stderr
     assert f"{path} — path outside the repository" in result.stdout
-    (request,) = endpoint_env.requests
+    (request,) = endpoint_env.review_requests
     assert "pwned" not in request.user and "passwd" not in request.user
 
 
@@ -232,6 +232,21 @@ def test_bad_flag_values_are_usage_errors(
         (".reviewbot.toml", b'concurrency = "many"\n', "concurrency"),
         (".reviewbot.toml", b"\xff\xfe\x00bad", "cannot read config file"),
         ("pyproject.toml", b"[tool.reviewbot]\nbogus = true\n", "unknown key 'bogus'"),
+        (
+            ".reviewbot.toml",
+            b'langauge = "zh"\n',
+            "unknown key 'langauge' (did you mean 'language'?)",
+        ),
+        (
+            "pyproject.toml",
+            b"[tool.reviewbot]\nfail-on = 'high'\n",
+            "unknown key 'fail-on' (did you mean 'fail_on'?)",
+        ),
+        (
+            ".reviewbot.toml",
+            b"[prices.my-model]\ninput = 1\noutptu = 2\n",
+            "unknown key 'prices.my-model.outptu' (did you mean 'output'?)",
+        ),
     ],
 )
 def test_unusable_config_is_one_line_exit_2(
@@ -277,6 +292,6 @@ def test_absolute_file_names_inside_the_directory_are_reviewed_outside_skipped(
     elsewhere.write_text("outside = 1\n")
     result = run(str(here / "inside.py"), str(elsewhere))
     assert result.exit_code == 0, result.stderr
-    (request,) = endpoint_env.requests
+    (request,) = endpoint_env.review_requests
     assert "### inside.py (added)" in request.user and "outside = 1" not in request.user
     assert f"{elsewhere.as_posix()} — path outside the repository" in result.stdout

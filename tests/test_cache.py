@@ -28,6 +28,14 @@ from keys import TEST_KEY
 from reviewbot.cache import ReviewCache, cache_key, default_cache_dir
 from reviewbot.redact import register_secret
 
+
+@pytest.fixture(autouse=True)
+def no_self_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review cache's own rules, counted in requests and entries; the self-check's
+    answers are cached too (tests/test_selfcheck.py, tests/test_cli.py)."""
+    monkeypatch.setenv("REVIEWBOT_VERIFY", "false")
+
+
 FILES = {
     "calc.py": "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n",
     "names.py": "".join(f"NAME_{n} = 'value {n}'\n" for n in range(120)),

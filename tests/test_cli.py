@@ -224,7 +224,7 @@ def test_reasks_are_bounded_and_valid_issues_are_salvaged(
     )
     endpoint_env.responder = lambda request: Reply(content=partly)
     data = json_of(run("app.py", "--format", "json", "--max-reasks", "2"))
-    assert len(endpoint_env.requests) == 3
+    assert len(endpoint_env.review_requests) == 3
     assert data["stats"]["reasks"] == 2
     assert [i["line"] for i in data["issues"]] == [2]
     assert data["score"] is None
@@ -325,6 +325,7 @@ def test_dry_run_sends_nothing_and_needs_no_key(model_server: FakeOpenAI, app_py
     )
     assert result.exit_code == 0, result.stderr
     assert "chunk 1:" in result.stdout and "estimated cost" in result.stdout
+    assert "total: 1 chunk, " in result.stdout, "singular for one"
     assert model_server.requests == []
 
 
@@ -393,7 +394,9 @@ def test_second_run_is_served_from_cache(endpoint_env: FakeOpenAI, app_py: Path)
     assert len(endpoint_env.requests) == count
     assert second["issues"] == first["issues"] and second["stats"]["requests"] == 0
     run("app.py", "--format", "json", "--no-cache")
-    assert len(endpoint_env.requests) == count + 1
+    # one review and one self-check request a run: none from the cache, two more without it
+    assert count == 2
+    assert len(endpoint_env.review_requests) == len(endpoint_env.verify_requests) == 2
 
 
 def test_token_budget_stops_new_chunks(

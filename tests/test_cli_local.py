@@ -96,12 +96,15 @@ def test_output_file_gets_the_format_and_the_terminal_the_text_report(
     result = run("app.py", "--format", fmt, "--output", str(target))
     assert result.exit_code == 0, result.stderr
     CHECKS[fmt](target.read_text(encoding="utf-8"))
+    if fmt == "github":  # annotations work on stdout only: they go there too
+        assert result.stdout == target.read_text(encoding="utf-8")
+        return
     # The terminal report is the human one: code lines and the score footer, not the format.
     assert "Problem at app.py:1" in result.stdout
     assert "Score: 6/10" in result.stdout
     assert "def add(a, b):" in result.stdout
     assert not result.stdout.lstrip().startswith(("{", "::", "##"))
-    assert len(endpoint_env.requests) == 1
+    assert len(endpoint_env.review_requests) == 1
 
 
 def test_output_file_keeps_the_exit_code_and_has_no_colour(
@@ -123,7 +126,8 @@ def test_unwritable_output_is_a_usage_error(
 ) -> None:
     result = run("app.py", "--format", "json", "--output", str(tmp_path / "missing" / "r.json"))
     assert result.exit_code == 2
-    assert "cannot write" in result.stderr
+    assert "does not exist" in result.stderr
+    assert endpoint_env.requests == [], "refused before the review is paid for"
 
 
 # ---------------------------------------------------------------------- hook mode
@@ -256,7 +260,7 @@ def test_staged_review_sends_only_staged_lines_of_the_named_files(
 
     result = run("--staged", "app.py", "other.py")
     assert result.exit_code == 0, result.output
-    [request] = endpoint_env.requests
+    [request] = endpoint_env.review_requests
     user = request.user or ""
     assert [code for _, code in shown_files(user)["app.py"]] == [
         "",
@@ -266,3 +270,25 @@ def test_staged_review_sends_only_staged_lines_of_the_named_files(
     ]
     assert "UNSTAGED_EDIT" not in user and "unstaged only" not in user
     assert "staged but not named" not in user
+
+
+def test_hook_finding_on_an_unstaged_file_is_pinned_by_its_quote(
+    endpoint_env: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hook_mode: None
+) -> None:
+    """The model names a file that is not staged but quotes a staged line verbatim: the finding
+    lands on that line, not as a general finding."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("app.py", CODE)
+    repo.write("other.py", "x = 1\n")
+    repo.commit("base")
+    repo.write("app.py", CODE + "\nTOKEN = 'ghp_example_not_real'\n")
+    repo.run("add", "app.py")
+    monkeypatch.chdir(repo.root)
+    wrong_file = issue("other.py", 1, "TOKEN = 'ghp_example_not_real'", severity="medium")
+    endpoint_env.script(Reply(content=content(7, [wrong_file])))
+
+    result = run("--staged")
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first == "app.py:8: medium: Problem at other.py:1 — Explain and fix."
+    assert "(general)" not in result.stdout

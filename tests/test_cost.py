@@ -63,7 +63,11 @@ def test_json_stats_carry_the_cost_and_its_currency(priced: FakeOpenAI, app_py: 
     stats = json.loads(result.stdout)["stats"]
     price = table_price("openai", "gpt-4o-mini")
     assert price is not None and stats["currency"] == "USD"
-    expected = price.cost(stats["prompt_tokens"], stats["completion_tokens"])
+    # the self-check's tokens are paid for too
+    expected = price.cost(
+        stats["prompt_tokens"] + stats["verify_prompt_tokens"],
+        stats["completion_tokens"] + stats["verify_completion_tokens"],
+    )
     assert stats["estimated_cost"] == pytest.approx(expected, abs=1e-6)
     assert stats["estimated_cost"] > 0
     assert "no price known" not in result.stderr
@@ -85,7 +89,9 @@ def test_user_prices_override_the_table_with_their_currency(
     data = json.loads(run("app.py", "--format", "json", "--no-cache").stdout)
     stats = data["stats"]
     assert stats["currency"] == "CNY"
-    expected = (stats["prompt_tokens"] * 1000 + stats["completion_tokens"] * 2000) / 1e6
+    prompt = stats["prompt_tokens"] + stats["verify_prompt_tokens"]
+    completion = stats["completion_tokens"] + stats["verify_completion_tokens"]
+    expected = (prompt * 1000 + completion * 2000) / 1e6
     assert stats["estimated_cost"] == pytest.approx(expected, abs=1e-6)
     text = run("app.py", "--no-cache", "--price-input", "3", "--price-output", "4")
     # the per-model table entry in the config wins over the flat flags for that model
@@ -120,7 +126,8 @@ def test_max_cost_stops_sending_and_lists_the_unsent_chunks(
     assert len(failed) == chunks - sent and all(f["unsent"] for f in failed)
     assert all("--max-cost budget ($" in f["reason"] for f in failed)
     assert [f["index"] for f in failed] == list(range(sent, chunks))
-    assert f"{chunks - sent} chunk(s)" in result.stderr and "--max-cost" in result.stderr
+    unsent = f"{chunks - sent} chunk{'' if chunks - sent == 1 else 's'} ("
+    assert unsent in result.stderr and "--max-cost" in result.stderr
 
 
 def test_max_cost_needs_a_price(endpoint_env: FakeOpenAI, app_py: Path) -> None:

@@ -25,7 +25,7 @@ from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_OK, final_exit
 from reviewbot.findings import ReviewResult
 from reviewbot.outcome import ChunkOutcome
 from reviewbot.pool import Step, Work
-from reviewbot.review import EngineOptions, Reviewer
+from reviewbot.review import EngineOptions, Progress, Reviewer
 
 pytestmark = pytest.mark.usefixtures("here")  # no config file of the checkout applies
 
@@ -51,6 +51,7 @@ def settings(**overrides: Any) -> Settings:
         "token_encoding": "estimate",
         "cache": False,
         "concurrency": 1,
+        "verify": False,  # the self-check has its own tests (test_selfcheck.py)
     }
     return load_settings(base | overrides)
 
@@ -330,14 +331,14 @@ def test_follow_up_work_runs_on_the_pool_and_replaces_the_outcome() -> None:
 
     chat = ScriptedChat(responder=answering)
     reviewer, plan = engine(chat, settings(concurrency=2), follow_up=verify)
-    progress: list[tuple[int, int]] = []
-    reviewer.on_progress = lambda done, total: progress.append((done, total))
+    progress: list[Progress] = []
+    reviewer.on_progress = progress.append
     result = reviewer.run(plan.prepared)
     assert len(chat.calls) == 6  # three reviews, three checks, within one pool
     assert result.findings == []
     assert result.stats.requests == 6
     assert result.stats.prompt_tokens == 600
-    assert sorted(progress) == [(1, 3), (2, 3), (3, 3)]
+    assert sorted({(p.done, p.total) for p in progress}) == [(0, 3), (1, 3), (2, 3), (3, 3)]
 
 
 def test_follow_up_cut_by_the_deadline_keeps_the_first_outcome() -> None:
@@ -391,3 +392,22 @@ def test_a_template_override_changes_the_cache_fingerprint(tmp_path: Path) -> No
     custom = plan_for(settings(prompt_dir=tmp_path)).renderer
     assert custom.system == "Review the code. Answer in JSON."
     assert custom.fingerprint != plain.fingerprint
+
+
+def test_progress_knows_the_total_first_and_counts_tokens_and_cost_as_answers_come() -> None:
+    s = settings(price_input=1.0, price_output=2.0)
+    plan = plan_for(s)
+    progress: list[Progress] = []
+    result = run_review(plan, s, progress.append, chat=ScriptedChat(responder=answering))
+    assert progress[0] == Progress(0, 3, 0, 0, 0.0), "before the first request"
+    assert all(p.total == 3 for p in progress)
+    assert [p.done for p in progress] == sorted(p.done for p in progress)
+    last = progress[-1]
+    assert (last.done, last.prompt_tokens, last.completion_tokens) == (
+        3,
+        result.stats.prompt_tokens,
+        result.stats.completion_tokens,
+    )
+    assert last.cost == pytest.approx(result.stats.estimated_cost)
+    spent = [p.prompt_tokens for p in progress]
+    assert spent == sorted(spent) and spent[0] < spent[-1]

@@ -20,6 +20,7 @@ from fake_openai import (
     FAULT_KINDS,
     FORMAT_UNAVAILABLE,
     JSON_WORD_REQUIRED,
+    MAX_TOKENS_UNSUPPORTED,
     FakeOpenAI,
     FaultInjector,
     RecordedRequest,
@@ -250,6 +251,69 @@ def test_unsupported_response_format_is_400_with_provider_message(server: FakeOp
         "json_schema",
         "text",
     ]
+
+
+def test_reasoning_models_refuse_max_tokens_as_openai_does(server: FakeOpenAI) -> None:
+    with client(server) as api:
+        for model in ("o3-mini", "o1", "gpt-5-mini"):
+            with pytest.raises(openai.BadRequestError) as err:
+                ask(api, model=model, max_tokens=100)
+            assert message_of(err.value) == MAX_TOKENS_UNSUPPORTED
+            assert isinstance(err.value.body, dict)
+            assert err.value.body["param"] == "max_tokens"
+            assert err.value.body["code"] == "unsupported_parameter"
+            ask(api, model=model, max_completion_tokens=100)
+        ask(api, model="gpt-4o-mini", max_tokens=100)  # older models still take it
+
+
+def _schema_format(schema: Any, *, strict: bool = True) -> dict[str, Any]:
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "review", "schema": schema, "strict": strict},
+    }
+
+
+def test_strict_schemas_are_checked_as_openai_does(server: FakeOpenAI) -> None:
+    item = {
+        "type": "object",
+        "properties": {"line": {"type": "integer"}, "note": {"type": ["string", "null"]}},
+        "required": ["line", "note"],
+        "additionalProperties": False,
+    }
+    good = {
+        "type": "object",
+        "properties": {"issues": {"type": "array", "items": item}},
+        "required": ["issues"],
+        "additionalProperties": False,
+    }
+    optional_note = {**item, "required": ["line"]}
+    open_item = {key: value for key, value in item.items() if key != "additionalProperties"}
+    with client(server) as api:
+        ask(api, response_format=_schema_format(good))
+        for bad_item, problem in (
+            (
+                optional_note,
+                "In context=('properties', 'issues', 'items'), 'required' is required to be "
+                "supplied and to be an array including every key in properties. Missing 'note'.",
+            ),
+            (
+                open_item,
+                "In context=('properties', 'issues', 'items'), 'additionalProperties' is "
+                "required to be supplied and to be false.",
+            ),
+        ):
+            schema = {**good, "properties": {"issues": {"type": "array", "items": bad_item}}}
+            with pytest.raises(openai.BadRequestError) as err:
+                ask(api, response_format=_schema_format(schema))
+            assert (
+                message_of(err.value) == f"Invalid schema for response_format 'review': {problem}"
+            )
+            ask(api, response_format=_schema_format(schema, strict=False))
+        with pytest.raises(openai.BadRequestError, match="schema must be a JSON Schema"):
+            ask(api, response_format=_schema_format({"type": "array", "items": item}))
+        bad_name = {"type": "json_schema", "json_schema": {"name": "code review", "schema": good}}
+        with pytest.raises(openai.BadRequestError, match=r"json_schema\.name"):
+            ask(api, response_format=bad_name)
 
 
 def test_json_object_needs_the_word_json(server: FakeOpenAI) -> None:

@@ -188,6 +188,20 @@ def test_deleted_pull_request_is_a_one_line_error(
     assert "Traceback" not in run.stdout + run.stderr
 
 
+def test_github_out_of_reach_is_a_network_error_exit_3(
+    tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
+) -> None:
+    open_pull(tmp_path, github)
+    payload = event_payload(github, 7)
+    host = github.api_url.split("//", 1)[1].split("/", 1)[0]
+    github.stop()  # nothing listens there any more: connections are refused
+    run = run_action(tmp_path / "runner", github, model_server, 7, payload=payload)
+    assert run.returncode == 3
+    [line] = [ln for ln in run.stdout.splitlines() if ln.startswith("::error")]
+    assert f"could not reach {host}: " in line and "internal error" not in line
+    assert model_server.requests == []
+
+
 def test_never_approves_and_requests_changes_only_when_asked(
     tmp_path: Path, github: FakeGitHub, model_server: FakeOpenAI
 ) -> None:

@@ -14,6 +14,8 @@ from fake_openai import FakeOpenAI
 from github_env import REPO, TOKEN, make_change
 from keys import TEST_KEY
 
+from reviewbot import __version__
+
 BASE = {"calc.py": "def add(a, b):\n    return a + b\n", "notes 文件.md": "# notes\n"}
 HEAD = {
     "calc.py": BASE["calc.py"] + "\n\ndef div(a, b):\n    return a / b\n",
@@ -47,8 +49,22 @@ def test_pr_url_prints_the_review_without_posting(
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {i["path"] for i in data["issues"]} == {"calc.py", "notes 文件.md"}
-    assert github.reviews == [] and len(model.requests) == 1
+    assert github.reviews == [] and len(model.review_requests) == 1
     assert all(r.method == "GET" for r in github.requests)
+
+
+def test_every_github_request_sends_the_documented_headers(
+    servers: tuple[FakeGitHub, FakeOpenAI],
+) -> None:
+    github, _ = servers
+    result = run("--pr", f"{REPO}#12", "--post")
+    assert result.exit_code == 0, result.output
+    assert {r.method for r in github.requests} >= {"GET", "POST"}
+    for request in github.requests:
+        assert request.headers["accept"] == "application/vnd.github+json", request.path
+        assert request.headers["x-github-api-version"] == "2022-11-28"
+        assert request.headers["user-agent"] == f"reviewbot/{__version__}"
+        assert request.headers["authorization"] == f"token {TOKEN}"
 
 
 def test_pr_post_posts_one_review(servers: tuple[FakeGitHub, FakeOpenAI]) -> None:
@@ -86,3 +102,18 @@ def test_post_without_a_token_says_which_variable(
     monkeypatch.delenv("GITHUB_TOKEN")
     result = run("--pr", f"{REPO}#12", "--post")
     assert result.exit_code == 2 and "GITHUB_TOKEN" in result.stderr
+
+
+def test_reading_without_a_token_still_sends_the_documented_headers(
+    servers: tuple[FakeGitHub, FakeOpenAI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github, _ = servers
+    monkeypatch.delenv("GITHUB_TOKEN")
+    result = run("--pr", f"{REPO}#12", "--format", "json")
+    # The fake, like GitHub for a private repository, answers 401 to a request without a token.
+    assert result.exit_code == 2 and "GITHUB_TOKEN" in result.stderr
+    assert github.requests
+    for request in github.requests:
+        assert "authorization" not in request.headers
+        assert request.headers["accept"] == "application/vnd.github+json"
+        assert request.headers["x-github-api-version"] == "2022-11-28"

@@ -82,6 +82,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         monkeypatch.setenv("OPENAI_BASE_URL", model.base_url)
         monkeypatch.setenv("REVIEWBOT_MODEL", "test-model")
         monkeypatch.setenv("REVIEWBOT_GITHUB_WRITE_INTERVAL", "0")
+        # These tests count review requests; the self-check has tests of its own.
+        monkeypatch.setenv("REVIEWBOT_VERIFY", "false")
         monkeypatch.chdir(tmp_path)
         yield World(github, model, repo, base, [head])
 

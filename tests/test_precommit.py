@@ -16,6 +16,7 @@ directory): expect 15-60 s for each of the two builds, a few seconds for each la
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pytest
 from answers import one_issue_per_file, shown_files
-from fake_openai import FakeOpenAI
+from fake_openai import FakeOpenAI, RecordedRequest, Reply
 from gitrepo import GitRepo
 from keys import TEST_KEY
 
@@ -220,7 +221,7 @@ def test_try_repo_blocks_a_high_finding_and_sends_only_the_staged_diff(
     assert "Failed" in output and "- exit code: 1" in output
     assert "app.py:3: high: Problem at app.py:3 — Explain and fix." in output
     assert "SKIP=reviewbot git commit" in output
-    assert len(model_server.requests) == 1
+    assert len(model_server.review_requests) == 1
     assert_only_staged_lines_were_sent(model_server)
     assert repo.read("app.py") == UNSTAGED, "pre-commit restores the unstaged edits"
 
@@ -259,6 +260,30 @@ def test_hook_passes_or_blocks_by_threshold(
     assert_only_staged_lines_were_sent(model_server)
 
 
+def medium_issue_per_file(request: RecordedRequest) -> Reply:
+    reply = one_issue_per_file(request, score=7)
+    answer = json.loads(reply.content or "{}")
+    for issue in answer["issues"]:
+        issue["severity"] = "medium"
+    return Reply(content=json.dumps(answer))
+
+
+def test_findings_below_the_threshold_show_on_a_passing_hook(
+    make_project: Callable[..., Project], model_server: FakeOpenAI
+) -> None:
+    """Without `pre-commit run --verbose`: the hook's own `verbose: true` shows them."""
+    project = make_project()
+    model_server.responder = medium_issue_per_file
+    done = pre_commit(project.repo.root, "run", env=project.env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Passed" in output
+    assert "app.py:3: medium: Problem at app.py:3 — Explain and fix." in output
+    assert "reviewbot: 1 finding (1 medium), score 7/10" in output
+    reviewbot_lines = [x for x in output.splitlines() if x.startswith(("app.py", "reviewbot:"))]
+    assert len(reviewbot_lines) == 2, "one line for the finding, one summary"
+
+
 def test_blocked_commit_retried_is_answered_from_the_cache(
     make_project: Callable[..., Project], model_server: FakeOpenAI
 ) -> None:
@@ -270,11 +295,11 @@ def test_blocked_commit_retried_is_answered_from_the_cache(
     first = project.commit("add divide")
     assert first.returncode != 0, "the high finding blocks the commit"
     assert project.repo.run("rev-parse", "HEAD") == head
-    assert len(model_server.requests) == 1
+    assert len(model_server.review_requests) == 1
 
     second = project.commit("add divide")
     assert second.returncode != 0
-    assert len(model_server.requests) == 1, "the retried commit sends nothing"
+    assert len(model_server.review_requests) == 1, "the retried commit sends nothing"
     finding = "app.py:3: high: Problem at app.py:3 — Explain and fix."
     assert finding in first.stdout + first.stderr
     assert finding in second.stdout + second.stderr
@@ -282,7 +307,7 @@ def test_blocked_commit_retried_is_answered_from_the_cache(
     skipped = project.commit("add divide", SKIP="reviewbot")
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr
     assert project.repo.run("rev-parse", "HEAD") != head
-    assert len(model_server.requests) == 1
+    assert len(model_server.review_requests) == 1
     assert project.repo.read("app.py") == UNSTAGED
 
 

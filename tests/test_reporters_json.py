@@ -16,7 +16,9 @@ ISSUE_KEYS = [
     "title",
     "body",
     "suggestion",
+    "suggestion_committable",
     "anchor",
+    "context",
 ]
 CONTRACT_STATS = [
     "chunks",
@@ -36,7 +38,14 @@ def test_output_is_exactly_one_object_with_the_contract_keys() -> None:
     text = JsonReporter().render(full_result())
     decoded, end = json.JSONDecoder().raw_decode(text)
     assert text[end:] == "\n"
-    assert list(decoded) == ["score", "issues", "stats", "skipped_files", "failed_chunks"]
+    assert list(decoded) == [
+        "score",
+        "issues",
+        "stats",
+        "skipped_files",
+        "failed_chunks",
+        "rejected",
+    ]
     assert decoded["score"] == 6
     assert all(list(issue) == ISSUE_KEYS for issue in decoded["issues"])
     assert list(decoded["stats"])[: len(CONTRACT_STATS)] == CONTRACT_STATS
@@ -64,9 +73,16 @@ def test_issues_keep_text_verbatim_in_file_then_general_order() -> None:
         "title": "[bold]Unsafe[/bold] query",
         "body": INJECTION_BODY,
         "suggestion": FENCED_SUGGESTION,
+        "suggestion_committable": True,
         "anchor": "line",
+        "context": False,
     }
     assert issues[-1]["category"] is None and issues[-1]["suggestion"] is None
+
+
+def test_findings_on_unchanged_context_lines_say_so() -> None:
+    issues = json.loads(JsonReporter().render(full_result()))["issues"]
+    assert [(i["path"], i["line"]) for i in issues if i["context"]] == [("app.py", 40)]
 
 
 def test_non_ascii_is_written_as_is_and_indented() -> None:

@@ -4,7 +4,7 @@ import pytest
 from reporter_results import empty_result, full_result, line_finding
 from rich.cells import cell_len
 
-from reviewbot.findings import Finding, ReviewResult, Severity
+from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, Stats
 from reviewbot.reporters import ReportOptions, get_reporter
 from reviewbot.reporters.text import TextReporter
 
@@ -36,20 +36,51 @@ def test_colour_output_styles_severity_and_keeps_markup_literal(
     assert "[bold]Unsafe[/bold] query" in out
 
 
-def test_findings_grouped_by_file_file_level_first_general_last() -> None:
+def test_summary_line_comes_first_then_files_by_worst_finding_then_stats() -> None:
     out = render(full_result())
+    assert out.splitlines()[0] == (
+        "Score 6/10 · 5 findings (1 critical, 1 high, 1 medium, 2 low) · 1 file skipped"
+        " · 1 chunk failed"
+    )
+    # src/my file.py holds the critical finding, app.py the high one, General only a low one.
     order = [
-        out.index("app.py\n"),
-        out.index("[bold]Unsafe[/bold] query"),
-        out.index(" LOW  Name"),
         out.index("src/my file.py\n"),
         out.index("File is too long"),
         out.index("Hard-coded password"),
+        out.index("app.py\n"),
+        out.index("[bold]Unsafe[/bold] query"),
+        out.index(" LOW  Name"),
         out.index("General\n"),
         out.index("缺少测试"),
         out.index("Score: 6/10"),
+        out.index("Stats: "),
     ]
     assert order == sorted(order)
+
+
+def test_a_critical_general_finding_comes_before_files_with_lesser_ones() -> None:
+    result = full_result()
+    result.findings[0].severity = Severity.CRITICAL  # the general one
+    out = render(result)
+    # Ties go to files: src/my file.py also has a critical finding; app.py's worst is high.
+    assert out.index("src/my file.py\n") < out.index("General\n") < out.index("app.py\n")
+
+
+def test_findings_within_a_file_go_by_line() -> None:
+    findings = [
+        Finding(path="a.py", line=line, severity=sev, title=f"at {line}", body="")
+        for line, sev in ((30, Severity.CRITICAL), (5, Severity.LOW), (12, Severity.HIGH))
+    ]
+    out = render(ReviewResult(score=3, findings=findings))
+    assert out.index("at 5") < out.index("at 12") < out.index("at 30")
+
+
+def test_findings_on_context_lines_are_marked() -> None:
+    out = render(full_result())
+    assert "app.py:40  [context]  [style]" in out
+    assert "app.py:12-14  [bug]" in out and out.count("[context]") == 1
+    compact = render(full_result(), compact=True)
+    assert "app.py:40: low: [context] Name" in compact.splitlines()
 
 
 def test_finding_shows_location_body_numbered_code_and_suggestion() -> None:
@@ -103,7 +134,7 @@ def test_compact_is_one_line_a_finding_then_problems_then_summary() -> None:
     out = render(full_result(), compact=True, width=40)
     assert out.splitlines() == [
         "app.py:12: high: [bold]Unsafe[/bold] query — 注意：这里有 SQL 注入。 Ask @octocat.",
-        "app.py:40: low: Name",
+        "app.py:40: low: [context] Name",
         "src/my file.py: medium: File is too long — Split it.",
         "src/my file.py:3: critical: Hard-coded password — Read it from the environment.",
         "(general): low: 缺少测试 — 没有为新的解析器添加测试。",
@@ -120,5 +151,49 @@ def test_compact_collapses_multi_line_titles() -> None:
     assert out.splitlines()[0] == "a.py:1: low: two lines — b"
 
 
+def test_counts_are_plural_only_when_more_than_one() -> None:
+    result = ReviewResult(score=9, findings=[line_finding()])
+    result.stats.chunks = 1
+    result.stats.requests = 1
+    result.stats.retries = 1
+    out = render(result)
+    assert out.splitlines()[0] == "Score 9/10 · 1 finding (1 high)"
+    assert "Stats: 1 chunk, 1 request (1 retry), 0.0 s" in out
+    assert "reviewbot: 1 finding (1 high), score 9/10" in render(result, compact=True)
+
+
 def test_compact_empty_result() -> None:
     assert render(empty_result(), compact=True) == "reviewbot: no findings, score n/a\n"
+
+
+def failed_run(chunks: int, failed: int) -> ReviewResult:
+    return ReviewResult(
+        score=None if failed == chunks else 8,
+        stats=Stats(chunks=chunks, failed_chunks=failed, requests=chunks),
+        failed_chunks=[
+            FailedChunk(index=i, paths=[f"f{i}.py"], reason="could not reach 127.0.0.1:9")
+            for i in range(failed)
+        ],
+    )
+
+
+def test_a_review_that_could_not_run_never_reads_like_one_that_found_nothing() -> None:
+    out = render(failed_run(2, 2))
+    assert "No findings" not in out and "Score: n/a   Findings" not in out
+    assert out.splitlines()[0] == (
+        "Review failed: no chunk could be reviewed (could not reach 127.0.0.1:9)."
+    )
+    assert "Score: n/a   Review failed" in out
+    assert "Failed chunks (2):" in out
+    compact = render(failed_run(2, 2), compact=True)
+    assert compact.splitlines()[-1] == (
+        "reviewbot: review failed: no chunk could be reviewed (could not reach 127.0.0.1:9), "
+        "2 chunks failed"
+    )
+    assert "no findings" not in compact
+
+
+def test_some_chunks_failed_and_the_rest_found_nothing() -> None:
+    out = render(failed_run(3, 1))
+    assert "No findings in the chunks reviewed; 1 chunk of 3 failed." in out
+    assert "Score: 8/10   Findings: 0" in out

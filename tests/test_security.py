@@ -141,7 +141,12 @@ def test_answers_cannot_place_comments_outside_the_diff(
     assert ".env" not in shown_files(endpoint_env.requests[0].user)
     found = {f["title"]: f for f in json.loads(result.stdout)["issues"]}
     assert found["real"]["anchor"] == "line" and found["real"]["line"] in shown
-    for title in ("not in the diff", "escaping path", "skipped file"):
+    # A path outside the chunk whose quote is verbatim in exactly one of its files is pinned
+    # there: still a line of the diff, never the path the model named.
+    escaping = found["escaping path"]
+    assert (escaping["anchor"], escaping["path"]) == ("line", "app.py")
+    assert escaping["line"] in shown
+    for title in ("not in the diff", "skipped file"):
         assert (found[title]["anchor"], found[title]["path"], found[title]["line"]) == (
             "general",
             None,

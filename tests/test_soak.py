@@ -145,7 +145,7 @@ def test_request_timeout_applies_even_under_a_long_deadline(
     assert time.monotonic() - begun < 15
     data = json.loads(result.stdout)
     (failed,) = data["failed_chunks"]
-    assert failed["paths"] == ["a.py"] and "timed out after 0.5s (1 retries)" in failed["reason"]
+    assert failed["paths"] == ["a.py"] and "timed out after 0.5s (1 retry)" in failed["reason"]
     assert data["stats"]["retries"] == 1
 
 
@@ -194,7 +194,7 @@ def test_error_event_mid_stream_is_retried(endpoint_env: FakeOpenAI, two_files: 
     result = run(two_files[0], *two_files[2:], "--format", "json", "--stream", "--max-retries", "1")
     assert result.exit_code == 3 and "Traceback" not in result.output
     (failed,) = json.loads(result.stdout)["failed_chunks"]
-    assert failed["reason"] == "error reported mid-stream: Model overloaded (1 retries)"
+    assert failed["reason"] == "error reported mid-stream: Model overloaded (1 retry)"
 
 
 def test_on_error_pass_turns_an_unusable_endpoint_into_exit_0(

@@ -29,6 +29,7 @@ from reviewbot.evaluate.scoring import ask_judge, score
 from reviewbot.evaluate.store import CaseRecord, ResultStore
 from reviewbot.findings import ReviewResult
 from reviewbot.llm import Endpoint
+from reviewbot.reporters.labels import plural
 from reviewbot.sources import SourceError
 
 Progress = Callable[[int, int], None]
@@ -151,9 +152,8 @@ def _incomplete(result: ReviewResult) -> str | None:
     if not failed:
         return None
     reasons = sorted({f.reason for f in failed})
-    return f"{len(failed)} of {result.stats.chunks} chunk(s) not reviewed: " + "; ".join(
-        reasons[:2]
-    )
+    of = plural(result.stats.chunks, "chunk")
+    return f"{len(failed)} of {of} not reviewed: " + "; ".join(reasons[:2])
 
 
 @dataclass

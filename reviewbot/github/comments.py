@@ -17,7 +17,7 @@ from reviewbot.anchor import LineAnchors
 from reviewbot.diffmodel import Diff
 from reviewbot.findings import Finding, Severity
 from reviewbot.i18n import _
-from reviewbot.reporters.labels import one_line, severity_name
+from reviewbot.reporters.labels import one_line, severity_name, text_only_label
 from reviewbot.reporters.markdown import ICON, fence_for, fold, neutralise
 
 _SUGGESTION_FENCE = re.compile(r"^( {0,3}(?:`{3,}|~{3,})\s*)suggestion\b", re.MULTILINE)
@@ -85,12 +85,15 @@ def comment_body(finding: Finding, fp: str) -> str:
     if body:
         parts.append(fold(body))
     if finding.suggestion is not None and len(finding.suggestion) < MAX_BODY // 2:
-        # A suggestion block replaces exactly the commented lines, which are the finding's own.
         code = finding.suggestion.removesuffix("\n")
         fence = fence_for(code)
-        parts.append(
-            f"{fence}suggestion\n{code}\n{fence}" if code else f"{fence}suggestion\n{fence}"
-        )
+        if finding.suggestion_committable:
+            # A suggestion block replaces exactly the commented lines, the finding's own.
+            parts.append(
+                f"{fence}suggestion\n{code}\n{fence}" if code else f"{fence}suggestion\n{fence}"
+            )
+        elif code:
+            parts.append(f"{text_only_label()}\n\n{fence}text\n{code}\n{fence}")
     parts.append(f"<!-- reviewbot:fp={fp} -->")
     return "\n\n".join(parts)
 

@@ -1,18 +1,30 @@
-"""A PyGithub client configured for a bot: bounded retries that never repeat a POST."""
+"""A PyGithub client configured for a bot: bounded retries that never repeat a POST, and the
+headers GitHub documents (media type, API version, a User-Agent naming reviewbot)."""
 
 from __future__ import annotations
 
 import logging
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
+import requests
 from github import Auth, Github, GithubException, GithubRetry
 
+from reviewbot import __version__
 from reviewbot.errors import UserError
-from reviewbot.redact import register_secret
+from reviewbot.exitcodes import EXIT_ENDPOINT
+from reviewbot.redact import redact, register_secret
 
 PUBLIC_API = "https://api.github.com"
+# https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api
+MEDIA_TYPE = "application/vnd.github+json"
+API_VERSION = "2022-11-28"
+USER_AGENT = f"reviewbot/{__version__}"
 ACTIONS_BOT = "github-actions[bot]"
 # urllib3's idempotent methods: a POST that timed out may have been carried out, so it is
 # never retried blindly (publish.py checks the PR before posting again).
@@ -21,8 +33,70 @@ _URL = re.compile(r"^https?://(?P<host>[^/]+)/(?P<owner>[^/]+)/(?P<repo>[^/]+)/p
 _SHORT = re.compile(r"^(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)#(?P<n>\d+)$")
 
 
+class _BotHeaders(Auth.Auth):
+    """The token, if any, and GitHub's recommended media type on every request.
+
+    PyGithub has no setting for default headers and lets requests send `Accept: */*`; the auth
+    hook is the one place every request passes, after a call has set its own media type (such
+    as a diff), which is kept.
+    """
+
+    def __init__(self, token: str | None) -> None:
+        self._token = token
+
+    @property
+    def token_type(self) -> str:
+        return "token"
+
+    @property
+    def token(self) -> str:
+        return self._token or ""
+
+    def authentication(self, headers: dict[str, Any]) -> None:
+        if self._token:
+            super().authentication(headers)
+        headers.setdefault("Accept", MEDIA_TYPE)
+
+    def mask_authentication(self, headers: dict[str, Any]) -> None:
+        if self._token:
+            headers["Authorization"] = "token (removed)"
+
+
 class GitHubError(UserError):
     """GitHub refused or failed a request; the message says what to fix."""
+
+
+class GitHubUnreachable(GitHubError):
+    """The network failed between us and GitHub (refused, unresolvable, timed out, TLS)."""
+
+    exit_code = EXIT_ENDPOINT
+
+
+def network_reason(exc: BaseException) -> str:
+    """The innermost cause in words ("Connection refused", "timed out"), not a pool's repr."""
+    reason: str | None = None
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and isinstance(current.strerror, str):
+            reason = current.strerror
+        elif isinstance(current, TimeoutError) or "timed out" in str(current).lower():
+            reason = reason or "timed out"
+        current = current.__cause__ or current.__context__
+    if reason is None and isinstance(exc, requests.Timeout):
+        reason = "timed out"
+    return redact(reason or str(exc))[:200]
+
+
+@contextmanager
+def reaching(api_url: str) -> Iterator[None]:
+    """Turns a network failure under PyGithub into GitHubUnreachable naming the host."""
+    try:
+        yield
+    except requests.exceptions.RequestException as exc:
+        host = urlsplit(api_url).netloc.rpartition("@")[2] or api_url
+        raise GitHubUnreachable(f"could not reach {host}: {network_reason(exc)}") from None
 
 
 @dataclass(frozen=True)
@@ -68,7 +142,9 @@ def connect(
     retry = GithubRetry(total=retries, allowed_methods=RETRIED_METHODS, backoff_factor=0.5)
     return Github(
         base_url=api_url.rstrip("/"),
-        auth=Auth.Token(token) if token else None,
+        auth=_BotHeaders(token),
+        user_agent=USER_AGENT,
+        api_version=API_VERSION,
         retry=retry,
         timeout=timeout,
         per_page=100,

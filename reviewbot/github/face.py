@@ -11,7 +11,13 @@ from pathlib import Path
 from reviewbot.app import plan_review
 from reviewbot.config import Settings
 from reviewbot.exitcodes import EXIT_OK, EXIT_USAGE, final_exit
-from reviewbot.github.connection import GitHubError, api_url_for, connect, parse_pull_ref
+from reviewbot.github.connection import (
+    GitHubError,
+    api_url_for,
+    connect,
+    parse_pull_ref,
+    reaching,
+)
 from reviewbot.github.pullreview import read_pull, review_pull
 from reviewbot.i18n import _
 from reviewbot.terminal import print_plan, say, write_report
@@ -30,13 +36,16 @@ def review_pull_request(
     token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
     if post and not token:
         raise GitHubError("--post needs a GitHub token with pull-requests: write in GITHUB_TOKEN")
-    gh = connect(token, api_url_for(ref), write_interval=settings.github_write_interval)
+    api_url = api_url_for(ref)
+    gh = connect(token, api_url, write_interval=settings.github_write_interval)
     if dry_run:
-        source = read_pull(gh, ref.repo, ref.number)
+        with reaching(api_url):
+            source = read_pull(gh, ref.repo, ref.number)
         plan = plan_review(settings, source.change, need_key=False)
         print_plan(plan)
         return EXIT_OK
-    outcome = review_pull(gh, ref.repo, ref.number, settings, post=post)
+    with reaching(api_url):
+        outcome = review_pull(gh, ref.repo, ref.number, settings, post=post)
     write_report(outcome.result, fmt, output, sys.stdout.isatty(), compact=False)
     for note in (outcome.scope, outcome.price_note):
         if note:

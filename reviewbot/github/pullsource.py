@@ -11,7 +11,9 @@ from github.PullRequest import PullRequest
 from reviewbot.change import Change
 from reviewbot.diffparse import DiffParseError, parse_diff
 from reviewbot.findings import SkippedFile
+from reviewbot.github.basefiles import contents_reader
 from reviewbot.i18n import _
+from reviewbot.sources import NEW_FILE_BYTES
 
 # GET /pulls/{n}/files lists at most 3,000 files.
 LISTED_FILES_LIMIT = 3000
@@ -101,4 +103,9 @@ def pull_diff(pr: PullRequest) -> Change:
                 ),
             )
         )
-    return Change(diff, skipped)
+    # The owners' rules from the base commit, never the head: a PR cannot rewrite its reviewer.
+    # Both through the base repository, which serves a fork's PR commits too.
+    repo = pr.base.repo
+    base = contents_reader(repo, pr.base.sha)
+    head = contents_reader(repo, pr.head.sha, NEW_FILE_BYTES)
+    return Change(diff, skipped, base=base, head=head)

@@ -22,6 +22,7 @@ from reviewbot.reporters.labels import (
     SEVERITIES,
     changed_note,
     cost_text,
+    filtered_line,
     last_line,
     list_sep,
     one_line,
@@ -287,7 +288,9 @@ def render_summary(result: ReviewResult, ctx: SummaryContext) -> str:
     if elsewhere:
         middle.append("### " + _("Not commented inline"))
         middle.extend(_not_inline_item(f, reason, ctx) for f, reason in elsewhere)
-    tail = [part for part in (_not_reviewed(result), usage_line(result)) if part]
+    filtered = filtered_line(result)
+    filtered_note = safe_text(filtered) + "." if filtered else None
+    tail = [part for part in (_not_reviewed(result), filtered_note, usage_line(result)) if part]
     # Whole blocks only, so no table, fence or <details> is cut in half.
     room = MAX_SUMMARY - len(ctx.record) - sum(len(p) + 2 for p in head + tail) - 200
     for index, part in enumerate(middle):

@@ -22,6 +22,7 @@ from reviewbot.reporters.labels import (
     one_line,
     ordered,
     severity_name,
+    suggestion_label,
     summary_line,
 )
 
@@ -55,7 +56,7 @@ def _annotation(finding: Finding) -> str:
     message = finding.body.strip() or one_line(finding.title)
     if finding.suggestion is not None:
         replacement = finding.suggestion or _("(delete these lines)")
-        message += "\n\n" + _("Suggested replacement:") + "\n" + replacement
+        message += "\n\n" + suggestion_label(finding) + "\n" + replacement
     located = finding.path is not None
     return command(
         LEVEL[finding.severity],

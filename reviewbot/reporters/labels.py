@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
 from reviewbot.i18n import _, ngettext, pgettext
 from reviewbot.pricing import format_money
@@ -27,6 +29,23 @@ def list_sep() -> str:
 def ordered(findings: list[Finding]) -> list[Finding]:
     """Files by path (file-level findings first, then by line), general findings last."""
     return sorted(findings, key=Finding.sort_key)
+
+
+def by_worst_file(findings: list[Finding]) -> list[tuple[str | None, list[Finding]]]:
+    """Findings grouped by file, the file with the most severe finding first (ties by path,
+    general findings after files); within a file, file-level findings first, then by line."""
+    groups = [(path, list(group)) for path, group in groupby(ordered(findings), key=_path)]
+
+    def worst_first(item: tuple[str | None, list[Finding]]) -> tuple[int, int, str]:
+        path, group = item
+        worst = max(f.severity.rank for f in group)
+        return (-worst, 1 if path is None else 0, path or "")
+
+    return sorted(groups, key=worst_first)
+
+
+def _path(finding: Finding) -> str | None:
+    return finding.path
 
 
 def counts(result: ReviewResult) -> dict[Severity, int]:
@@ -71,7 +90,8 @@ def compact_line(finding: Finding) -> str:
     where = _("(general)") if finding.path is None else finding.path
     if finding.path is not None and finding.line is not None:
         where = f"{finding.path}:{finding.line}"
-    head = f"{where}: {severity_name(finding.severity)}: {one_line(finding.title)}"
+    mark = _("[context]") + " " if finding.context else ""
+    head = f"{where}: {severity_name(finding.severity)}: {mark}{one_line(finding.title)}"
     summary = first_line(finding.body)
     return f"{head} — {summary}" if summary else head
 
@@ -103,6 +123,19 @@ def failed_label(failed: FailedChunk) -> str:
     return f"{label} — {failed.reason}{note}"
 
 
+def nothing_reviewed(result: ReviewResult) -> bool:
+    """True when there were chunks to review and not one came back: the review did not run,
+    which must never read like a review that found nothing."""
+    return result.stats.chunks > 0 and len(result.failed_chunks) >= result.stats.chunks
+
+
+def failure_summary(result: ReviewResult) -> str:
+    """ "review failed: no chunk could be reviewed (timeout after 3 retries)"."""
+    reasons = list(dict.fromkeys(one_line(f.reason) for f in result.failed_chunks))
+    shown = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
+    return _("review failed: no chunk could be reviewed ({reasons})").format(reasons=shown)
+
+
 def summary_line(result: ReviewResult) -> str:
     """One line: findings by severity, score, skipped files and failed chunks."""
     tally = counts(result)
@@ -120,6 +153,8 @@ def summary_line(result: ReviewResult) -> str:
     else:
         text = _("no findings")
     pieces = [text, _("score {score}").format(score=score_label(result))]
+    if not total and nothing_reviewed(result):
+        pieces = [failure_summary(result)]  # never a score beside a review that did not run
     if result.skipped_files:
         n = len(result.skipped_files)
         pieces.append(ngettext("{n} file skipped", "{n} files skipped", n).format(n=n))
@@ -154,6 +189,11 @@ def token_line(result: ReviewResult) -> str:
     line = _("{prompt} prompt + {completion} completion tokens").format(
         prompt=f"{stats.prompt_tokens:,}", completion=f"{stats.completion_tokens:,}"
     )
+    if stats.verify_requests:
+        line += " " + _("(self-check: {prompt} + {completion} more)").format(
+            prompt=f"{stats.verify_prompt_tokens:,}",
+            completion=f"{stats.verify_completion_tokens:,}",
+        )
     cost = cost_text(result)
     if cost is not None:
         estimate = _("estimated cost {cost}").format(cost=cost)
@@ -173,3 +213,44 @@ def cost_text(result: ReviewResult) -> str | None:
 
 def stats_line(result: ReviewResult) -> str:
     return pgettext("clause separator", ", ").join([work_line(result), token_line(result)])
+
+
+def text_only_label() -> str:
+    return _("Suggested change (apply by hand: it does not fit the lines as they stand):")
+
+
+def suggestion_label(finding: Finding) -> str:
+    """The heading of a suggestion: committable as it stands, or text to apply by hand."""
+    return _("Suggested replacement:") if finding.suggestion_committable else text_only_label()
+
+
+def filtered_line(result: ReviewResult) -> str | None:
+    """What the self-check and --min-severity left out; None when they left out nothing."""
+    stats = result.stats
+    parts = []
+    if stats.rejected:
+        parts.append(
+            ngettext(
+                "the self-check dropped {n} finding",
+                "the self-check dropped {n} findings",
+                stats.rejected,
+            ).format(n=stats.rejected)
+        )
+    if stats.unverified:
+        parts.append(
+            ngettext(
+                "{n} finding kept unverified", "{n} findings kept unverified", stats.unverified
+            ).format(n=stats.unverified)
+        )
+    if stats.below_threshold:
+        parts.append(
+            ngettext(
+                "{n} finding below min-severity not shown",
+                "{n} findings below min-severity not shown",
+                stats.below_threshold,
+            ).format(n=stats.below_threshold)
+        )
+    if not parts:
+        return None
+    text = pgettext("list separator", "; ").join(parts)
+    return text[0].upper() + text[1:]

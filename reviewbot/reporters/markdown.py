@@ -20,6 +20,7 @@ from reviewbot.reporters.labels import (
     SEVERITIES,
     changed_note,
     counts,
+    filtered_line,
     line_span,
     list_sep,
     one_line,
@@ -27,6 +28,7 @@ from reviewbot.reporters.labels import (
     score_label,
     severity_name,
     stats_line,
+    suggestion_label,
 )
 
 ICON = {
@@ -220,6 +222,9 @@ class MarkdownReporter(Reporter):
         if result.failed_chunks:
             parts.append("### " + _("Failed chunks"))
             parts.append("\n".join(failed_item(f) for f in result.failed_chunks))
+        filtered = filtered_line(result)
+        if filtered:
+            parts.append(neutralise(filtered) + ".")
         parts.append(f"<sub>{stats_line(result)}</sub>")
         return "\n\n".join(parts) + "\n"
 
@@ -251,5 +256,5 @@ class MarkdownReporter(Reporter):
         elif finding.suggestion is not None:
             code = finding.suggestion.removesuffix("\n")
             fence = fence_for(code)
-            blocks.append(_("Suggested replacement:") + f"\n\n{fence}\n{code}\n{fence}")
+            blocks.append(suggestion_label(finding) + f"\n\n{fence}\n{code}\n{fence}")
         return "\n\n".join(blocks)

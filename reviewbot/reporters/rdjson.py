@@ -23,8 +23,14 @@ from typing import Any
 
 from reviewbot.findings import Finding, ReviewResult, Severity
 from reviewbot.reporters.base import Reporter
-from reviewbot.reporters.labels import compact_line, last_line, one_line, ordered
-from reviewbot.reporters.markdown import neutralise
+from reviewbot.reporters.labels import (
+    compact_line,
+    last_line,
+    one_line,
+    ordered,
+    text_only_label,
+)
+from reviewbot.reporters.markdown import fence_for, neutralise
 from reviewbot.reporters.sarif import PROJECT_URL, category_slug
 
 SEVERITY = {
@@ -46,7 +52,13 @@ def source() -> dict[str, str]:
 def _message(finding: Finding) -> str:
     title = neutralise(one_line(finding.title))
     body = neutralise(finding.body.strip())
-    return f"{title}\n\n{body}" if body else title
+    message = f"{title}\n\n{body}" if body else title
+    if finding.suggestion and not finding.suggestion_committable:
+        # not a one-click suggestion: shown in the comment as code to apply by hand
+        code = finding.suggestion.removesuffix("\n")
+        fence = fence_for(code)
+        message += f"\n\n{text_only_label()}\n\n{fence}\n{code}\n{fence}"
+    return message
 
 
 def diagnostic(finding: Finding, with_source: bool = False) -> dict[str, Any]:
@@ -62,7 +74,7 @@ def diagnostic(finding: Finding, with_source: bool = False) -> dict[str, Any]:
     if with_source:
         found["source"] = source()
     found["code"] = {"value": category_slug(finding.category)}
-    if finding.suggestion is not None and "range" in location:
+    if finding.suggestion is not None and "range" in location and finding.suggestion_committable:
         text = finding.suggestion.removesuffix("\n")
         found["suggestions"] = [{"range": location["range"], "text": text}]
     found["original_output"] = compact_line(finding)

@@ -200,7 +200,12 @@ class SarifReporter(Reporter):
         if is_security(finding.category):
             props["security-severity"] = SECURITY_SEVERITY[finding.severity]
         item["properties"] = props
-        if finding.suggestion is not None and finding.anchor == "line" and finding.line is not None:
+        if (
+            finding.suggestion is not None
+            and finding.suggestion_committable
+            and finding.anchor == "line"
+            and finding.line is not None
+        ):
             item["fixes"] = [self._fix(finding, uri)]
         return item
 

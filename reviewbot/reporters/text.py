@@ -1,29 +1,35 @@
-"""The report for people: findings grouped by file with their code, then a summary footer."""
+"""The report for people: a one-line summary, findings grouped by file with their code (the
+files with the worst findings first), then the full statistics.
+"""
 
 from __future__ import annotations
 
 import re
 from io import StringIO
-from itertools import groupby
 
 from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
 
 from reviewbot.findings import Finding, ReviewResult, Severity
-from reviewbot.i18n import _, pgettext
+from reviewbot.i18n import _, ngettext, pgettext
 from reviewbot.reporters.base import Reporter
 from reviewbot.reporters.labels import (
     SEVERITIES,
+    by_worst_file,
     compact_line,
     counts,
     failed_label,
+    failure_summary,
+    filtered_line,
     location_label,
+    nothing_reviewed,
     one_line,
     ordered,
     score_label,
     severity_name,
     skipped_label,
+    suggestion_label,
     summary_line,
     token_line,
     work_line,
@@ -85,17 +91,70 @@ class TextReporter(Reporter):
         console.print(Text(f"reviewbot: {summary_line(result)}"), soft_wrap=True)
 
     def _full(self, console: Console, result: ReviewResult) -> None:
-        findings = ordered(result.findings)
-        for path, group in groupby(findings, key=lambda f: f.path):
+        if result.findings:
+            console.print(self._headline(result))
+            console.print()
+        for path, group in by_worst_file(result.findings):
             header = _("General") if path is None else path
             console.print(Text(_clean(header), style="bold underline"))
             console.print()
             for finding in group:
                 self._finding(console, finding)
-        if not findings:
-            console.print(Text(_("No findings."), style="bold green"))
+        if not result.findings:
+            console.print(self._no_findings(result))
             console.print()
         self._footer(console, result)
+
+    def _no_findings(self, result: ReviewResult) -> Text:
+        if nothing_reviewed(result):
+            failed = _clean(failure_summary(result))
+            return Text(failed[0].upper() + failed[1:] + ".", style="bold red")
+        if result.failed_chunks:
+            n = len(result.failed_chunks)
+            text = ngettext(
+                "No findings in the chunks reviewed; {n} chunk of {total} failed.",
+                "No findings in the chunks reviewed; {n} chunks of {total} failed.",
+                n,
+            ).format(n=n, total=result.stats.chunks)
+            return Text(text, style="bold yellow")
+        return Text(_("No findings."), style="bold green")
+
+    def _headline(self, result: ReviewResult) -> Text:
+        """Score and counts before the findings, so a long report starts with its verdict."""
+        line = Text()
+        line.append(_("Score {score}").format(score=score_label(result)), style="bold")
+        line.append(" · ")
+        line.append(self._tally(result))
+        if result.skipped_files:
+            n = len(result.skipped_files)
+            line.append(" · " + ngettext("{n} file skipped", "{n} files skipped", n).format(n=n))
+        if result.failed_chunks:
+            n = len(result.failed_chunks)
+            failed = ngettext("{n} chunk failed", "{n} chunks failed", n).format(n=n)
+            line.append(" · " + failed, style="yellow")
+        return line
+
+    def _tally(self, result: ReviewResult) -> Text:
+        """ "5 findings (1 critical, 2 low)" with each severity in its colour."""
+        n = len(result.findings)
+        text = Text(ngettext("{n} finding", "{n} findings", n).format(n=n))
+        if result.findings:
+            text.append(" (").append_text(self._by_severity(result)).append(")")
+        return text
+
+    def _by_severity(self, result: ReviewResult) -> Text:
+        tally = counts(result)
+        text = Text()
+        shown = [sev for sev in SEVERITIES if tally[sev]]
+        for i, sev in enumerate(shown):
+            shown_count = pgettext("count of one severity", "{count} {severity}")
+            text.append(
+                shown_count.format(count=tally[sev], severity=severity_name(sev)),
+                style=_STYLE[sev],
+            )
+            if i < len(shown) - 1:
+                text.append(", ")
+        return text
 
     def _finding(self, console: Console, finding: Finding) -> None:
         head = Text()
@@ -104,6 +163,8 @@ class TextReporter(Reporter):
         head.append(_clean(one_line(finding.title)), style="bold")
         console.print(head)
         where = Text(_clean(location_label(finding)), style="dim")
+        if finding.context:
+            where.append("  [context]", style="yellow")
         if finding.category:
             where.append(f"  [{_clean(one_line(finding.category))}]", style="dim")
         console.print(_indent(where, 2))
@@ -112,7 +173,7 @@ class TextReporter(Reporter):
         if finding.code:
             console.print(_indent(self._code(finding), 2))
         if finding.suggestion is not None:
-            console.print(_indent(Text(_("Suggested replacement:"), style="green"), 2))
+            console.print(_indent(Text(suggestion_label(finding), style="green"), 2))
             suggestion = Text()
             lines = finding.suggestion.split("\n") if finding.suggestion else []
             for line in lines or [_("(delete these lines)")]:
@@ -136,25 +197,20 @@ class TextReporter(Reporter):
     def _footer(self, console: Console, result: ReviewResult) -> None:
         line = Text()
         line.append(_("Score: {score}").format(score=score_label(result)), style="bold")
-        line.append("   " + _("Findings: {n}").format(n=len(result.findings)))
-        tally = counts(result)
+        if nothing_reviewed(result) and not result.findings:
+            line.append("   " + _("Review failed"), style="bold red")
+        else:
+            line.append("   " + _("Findings: {n}").format(n=len(result.findings)))
         if result.findings:
-            line.append(" (")
-            shown = [sev for sev in SEVERITIES if tally[sev]]
-            for i, sev in enumerate(shown):
-                shown_count = pgettext("count of one severity", "{count} {severity}")
-                line.append(
-                    shown_count.format(count=tally[sev], severity=severity_name(sev)),
-                    style=_STYLE[sev],
-                )
-                if i < len(shown) - 1:
-                    line.append(", ")
-            line.append(")")
+            line.append(" (").append_text(self._by_severity(result)).append(")")
         console.print(line)
         if result.model:
             console.print(Text(_("Model: {name}").format(name=_clean(result.model))))
         console.print(Text(_("Stats: {line}").format(line=work_line(result))))
         console.print(Text(_("Tokens: {line}").format(line=token_line(result))))
+        filtered = filtered_line(result)
+        if filtered:
+            console.print(Text(_("Filtered: {line}").format(line=filtered)))
         stats = result.stats
         if stats.changed_lines:
             coverage = _("Reviewed {reviewed} of {changed} changed lines").format(
