@@ -21,6 +21,7 @@ from reviewbot.exitcodes import EXIT_OK, final_exit
 from reviewbot.findings import ReviewResult
 from reviewbot.github.connection import connect, reaching
 from reviewbot.github.pullreview import PullReview, review_pull
+from reviewbot.i18n import _, set_language
 from reviewbot.redact import redact, register_secret
 from reviewbot.reporters import get_reporter
 from reviewbot.reporters.labels import summary_line
@@ -143,15 +144,17 @@ def report(outcome: PullReview) -> None:
     if outcome.scope:
         markdown = f"{outcome.scope}\n\n{markdown}"
     if outcome.not_posted is not None:
-        markdown += f"\n> Not posted on the pull request: {outcome.not_posted}\n"
+        note = _("Not posted on the pull request: {reason}").format(reason=outcome.not_posted)
+        markdown += f"\n> {note}\n"
     write_step_summary(markdown)
     if outcome.published is not None:
-        log(f"review posted: {url}")
+        log(_("review posted: {url}").format(url=url))
         for note in outcome.published.notes:
             workflow_command("warning", f"reviewbot: {note}")
     if outcome.not_posted is not None:
         # Fork PRs and read-only tokens: the findings still reach the PR as annotations.
-        workflow_command("warning", f"reviewbot: review not posted: {outcome.not_posted}")
+        note = _("review not posted: {reason}").format(reason=outcome.not_posted)
+        workflow_command("warning", f"reviewbot: {note}")
         sys.stdout.write(redact(get_reporter("github").render(result)))
     for line in (outcome.scope, outcome.price_note):
         if line:
@@ -171,6 +174,7 @@ def run() -> int:
     token = action_input("github-token") or os.environ.get("GITHUB_TOKEN")
     register_secret(token)
     settings = settings_from_inputs()
+    set_language(settings.language)
     try:
         resolve_endpoint(settings)
     except MissingApiKey as exc:
@@ -191,7 +195,8 @@ def run() -> int:
     code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error)
     if unusable is not None:
         level = "warning" if code == EXIT_OK else "error"
-        workflow_command(level, f"reviewbot: model endpoint unusable: {unusable}")
+        note = _("model endpoint unusable: {reason}").format(reason=unusable)
+        workflow_command(level, f"reviewbot: {note}")
     return code
 
 

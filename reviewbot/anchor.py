@@ -149,7 +149,7 @@ def anchor_issue(issue: ModelIssue, anchors: ChunkAnchors) -> Finding:
         if moved is not None:
             line = moved
     if line not in lines:
-        return finding(path, None, "file")
+        return finding(path, None, "file", cited_line=issue.line if issue.line > 0 else None)
     end_line: int | None = line + span if span else None
     suggestion = issue.suggestion
     if end_line is not None and not anchors.same_hunk(path, line, end_line):

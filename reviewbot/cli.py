@@ -16,21 +16,26 @@ from reviewbot.config import Settings, load_settings
 from reviewbot.errors import UserError, error_handler
 from reviewbot.exitcodes import EXIT_ENDPOINT, EXIT_FINDINGS, EXIT_OK, final_exit
 from reviewbot.findings import ReviewResult
+from reviewbot.i18n import _, ngettext, set_language
 from reviewbot.redact import redact
 from reviewbot.reporters import FORMATS
-from reviewbot.reporters.labels import plural
 from reviewbot.review import Progress as ReviewProgress
 from reviewbot.review import ProgressCallback
 from reviewbot.settingflags import SettingFlags, overrides, setting_options
 from reviewbot.sources import DiffFile, GitChanges, WholeFiles
 from reviewbot.terminal import fail, print_plan, say, write_report
 
+
 # Under pre-commit (PRE_COMMIT=1) a failure also says how to commit without the review.
-HOOK_SKIP_HINT = " (to commit without the review: SKIP=reviewbot git commit)"
-HOOK_ENDPOINT_HINT = (
-    " (to commit without the review: SKIP=reviewbot git commit; "
-    "to pass whenever the endpoint is down: args: [--on-error, pass])"
-)
+def _hook_skip_hint() -> str:
+    return " " + _("(to commit without the review: SKIP=reviewbot git commit)")
+
+
+def _hook_endpoint_hint() -> str:
+    return " " + _(
+        "(to commit without the review: SKIP=reviewbot git commit; "
+        "to pass whenever the endpoint is down: args: [--on-error, pass])"
+    )
 
 
 def _instructions(value: str | None) -> str | None:
@@ -106,28 +111,28 @@ def _exit(result: ReviewResult, settings: Settings, hook_mode: bool) -> NoReturn
     if unsent:
         lines = sum(f.changed_lines for f in unsent)
         # The budget's own reason: "not sent: the run's --max-cost budget ($0.50) would be ..."
-        click.echo(
-            f"reviewbot: {plural(len(unsent), 'chunk')} ({plural(lines, 'changed line')}) "
-            f"{unsent[0].reason}",
-            err=True,
+        note = _("{chunks} ({lines}) {reason}").format(
+            chunks=ngettext("{n} chunk", "{n} chunks", len(unsent)).format(n=len(unsent)),
+            lines=ngettext("{n} changed line", "{n} changed lines", lines).format(n=f"{lines:,}"),
+            reason=unsent[0].reason,
         )
+        click.echo(f"reviewbot: {note}", err=True)
     code, unusable = final_exit(result, settings.fail_on, settings.on_error)
     if unusable is not None:
         if code == EXIT_OK:
-            click.echo(
-                f"reviewbot: endpoint unusable ({redact(unusable)}); "
-                "passing because --on-error pass",
-                err=True,
+            note = _("endpoint unusable ({reason}); passing because --on-error pass").format(
+                reason=redact(unusable)
             )
+            click.echo(f"reviewbot: {note}", err=True)
             sys.exit(EXIT_OK)
-        hint = HOOK_ENDPOINT_HINT if hook_mode else ""
-        fail(f"endpoint unusable: {unusable}{hint}", EXIT_ENDPOINT)
+        hint = _hook_endpoint_hint() if hook_mode else ""
+        fail(_("endpoint unusable: {reason}").format(reason=unusable) + hint, EXIT_ENDPOINT)
     if code == EXIT_FINDINGS and hook_mode:
-        click.echo(
-            f"reviewbot: findings at or above '{settings.fail_on}' block this commit "
-            "(SKIP=reviewbot git commit to bypass)",
-            err=True,
-        )
+        note = _(
+            "findings at or above '{threshold}' block this commit "
+            "(SKIP=reviewbot git commit to bypass)"
+        ).format(threshold=settings.fail_on)
+        click.echo(f"reviewbot: {note}", err=True)
     sys.exit(code)
 
 
@@ -183,13 +188,14 @@ def command(
       reviewbot --dry-run --base main     chunk plan, token counts, cost; no model call
     """
     hook_mode = os.environ.get("PRE_COMMIT") == "1"
-    with error_handler(say, hint=HOOK_SKIP_HINT if hook_mode else ""):
+    with error_handler(say, hint=_hook_skip_hint() if hook_mode else ""):
         flags["instructions"] = _instructions(flags["instructions"])
         settings = load_settings(overrides(flags), config_file)
         if hook_mode and "fail_on" not in settings.model_fields_set:
             # Under pre-commit the default is to block on high; a flag, REVIEWBOT_FAIL_ON or
             # the config file still decide when they say something.
             settings = settings.model_copy(update={"fail_on": "high"})
+        set_language(settings.language)
         _check_paths(settings, output)
         if pr is not None:
             from reviewbot.github.face import review_pull_request
@@ -203,18 +209,20 @@ def command(
             fail("--post needs --pr")
         change = _source(files, diff_arg, base, staged, settings).read()
         if change.empty:
-            click.echo("reviewbot: nothing to review (the diff is empty)", err=True)
+            click.echo("reviewbot: " + _("nothing to review (the diff is empty)"), err=True)
             sys.exit(EXIT_OK)
         plan = plan_review(settings, change, need_key=not dry_run)
         if dry_run:
             print_plan(plan)
             sys.exit(EXIT_OK)
         if not plan.prepared.plan.chunks:
-            click.echo(
-                "reviewbot: nothing to send to the model "
-                f"({plural(len(plan.prepared.skipped), 'file')} skipped)",
-                err=True,
-            )
+            n = len(plan.prepared.skipped)
+            note = ngettext(
+                "nothing to send to the model ({n} file skipped)",
+                "nothing to send to the model ({n} files skipped)",
+                n,
+            ).format(n=n)
+            click.echo(f"reviewbot: {note}", err=True)
         use_color = color if color is not None else sys.stdout.isatty()
         progress, update = _progress(
             sys.stderr.isatty() and fmt == "text" and not hook_mode, len(plan.prepared.plan.chunks)

@@ -10,6 +10,7 @@ import pathspec
 
 from reviewbot.diffmodel import Diff, FileDiff, FileStatus
 from reviewbot.findings import SkippedFile
+from reviewbot.i18n import _, pgettext
 
 # Lock files, minified bundles and generated code: reviewing them wastes tokens.
 DEFAULT_EXCLUDES: tuple[str, ...] = (
@@ -99,26 +100,26 @@ class FileFilter:
     def reason_to_skip(self, file: FileDiff) -> str | None:
         """Why this file is not sent to the model, or None when it is."""
         if unsafe_path(file.path) or (file.old_path is not None and unsafe_path(file.old_path)):
-            return "path outside the repository"
+            return _("path outside the repository")
         if _CONTROL.search(file.path) or (file.old_path and _CONTROL.search(file.old_path)):
             # A newline in a path could forge lines of the prompt; no real project needs one.
-            return "path with control characters"
+            return _("path with control characters")
         if file.status is FileStatus.DELETED:
-            return "deleted"
+            return _("deleted")
         if file.is_binary:
-            return "binary"
+            return _("binary")
         if file.new_mode == "160000":
-            return "submodule"
+            return _("submodule")
         if self.include and not self._include.match_file(file.path):
-            return "not matched by --include"
+            return _("not matched by --include")
         if self._exclude.match_file(file.path):
-            return "excluded by --exclude"
+            return _("excluded by --exclude")
         if self._secrets.match_file(file.path) and not self._named_by_include(file.path):
-            return "may hold secrets (include it explicitly to review)"
+            return _("may hold secrets (include it explicitly to review)")
         if self._defaults.match_file(file.path) and not self._named_by_include(file.path):
-            return "generated, vendored or lock file (default exclude)"
+            return _("generated, vendored or lock file (default exclude)")
         if not file.hunks:
-            return "no content change" + _hunkless_kind(file)
+            return _("no content change") + _hunkless_kind(file)
         return None
 
     def split(self, diff: Diff) -> tuple[list[FileDiff], list[SkippedFile]]:
@@ -138,13 +139,13 @@ class FileFilter:
 
 def _hunkless_kind(file: FileDiff) -> str:
     if file.status is FileStatus.RENAMED:
-        return " (rename only)"
+        return pgettext("parenthesis", " ({text})").format(text=_("rename only"))
     if file.status is FileStatus.COPIED:
-        return " (copy only)"
+        return pgettext("parenthesis", " ({text})").format(text=_("copy only"))
     if file.status is FileStatus.ADDED:
-        return " (empty file)"
+        return pgettext("parenthesis", " ({text})").format(text=_("empty file"))
     if file.old_mode != file.new_mode:
-        return " (mode change only)"
+        return pgettext("parenthesis", " ({text})").format(text=_("mode change only"))
     return ""
 
 

@@ -43,6 +43,9 @@ class Finding(BaseModel):
     context: bool = False
     # The new-side code lines the finding covers, for human reports; not part of the JSON contract.
     code: list[str] = Field(default_factory=list, exclude=True)
+    # The line the model cited when it is outside the diff (anchor "file"), so people can still
+    # be pointed at it; not part of the JSON contract.
+    cited_line: int | None = Field(default=None, exclude=True)
 
     def sort_key(self) -> tuple[int, str, int, int]:
         general = 1 if self.path is None else 0
@@ -80,6 +83,7 @@ class Stats(BaseModel):
     cached_chunks: int = 0
     changed_lines: int = 0
     reviewed_lines: int = 0
+    reviewed_files: int = 0
     skipped_lines: int = 0
     # Prompt tokens the provider served from its cache, priced at its cache-hit rate.
     cached_prompt_tokens: int = 0

@@ -74,6 +74,7 @@ def merge(
     failed: list[FailedChunk] = []
     weighted = 0
     weight = 0
+    files: set[str] = set()
     for outcome in outcomes:
         stats.reasks += outcome.reasks
         stats.prompt_tokens += outcome.prompt_tokens
@@ -95,6 +96,7 @@ def merge(
             continue
         stats.cached_chunks += int(outcome.cached)
         stats.reviewed_lines += outcome.chunk.changed_count
+        files.update(outcome.chunk.paths)
         findings.extend(outcome.findings)
         rejected.extend(outcome.rejected)
         stats.unverified += outcome.unverified
@@ -103,6 +105,7 @@ def merge(
             weighted += outcome.score * lines
             weight += lines
     stats.failed_chunks = len(failed)
+    stats.reviewed_files = len(files)
     stats.skipped_lines = sum(s.changed_lines for s in skipped)
     stats.rejected = len(rejected)
     if price is not None:

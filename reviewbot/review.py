@@ -22,6 +22,7 @@ from reviewbot.chunker import Chunk, ChunkPlan, plan_chunks
 from reviewbot.diffmodel import Diff
 from reviewbot.filters import FileFilter
 from reviewbot.findings import ReviewResult, SkippedFile
+from reviewbot.i18n import _
 from reviewbot.limits import BudgetRefused, Deadline, MoneyBudget, TokenBudget
 from reviewbot.outcome import ChunkOutcome, merge
 from reviewbot.pool import Step, Work, WorkPool
@@ -69,12 +70,18 @@ def prepare(
     files, skipped = file_filter.split(diff)
     plan = plan_chunks(files, budget, counter)
     for line in plan.oversized:
-        where = f"line {line.new_no}" if line.new_no is not None else f"removed line {line.old_no}"
+        where = (
+            _("line {n}").format(n=line.new_no)
+            if line.new_no is not None
+            else _("removed line {n}").format(n=line.old_no)
+        )
         skipped.append(
             SkippedFile(
                 path=line.path,
                 changed_lines=1,
-                reason=f"{where} is longer ({line.tokens} tokens) than the chunk budget",
+                reason=_("{where} is longer ({tokens} tokens) than the chunk budget").format(
+                    where=where, tokens=line.tokens
+                ),
             )
         )
     return PreparedReview(plan, skipped, diff.changed_count)
@@ -288,7 +295,8 @@ class Reviewer:
                 chunks[slot], failure=redact(f"internal error: {exc!r}")[:300]
             ),
             unfinished=lambda slot: ChunkOutcome(
-                chunks[slot], failure="the review's --timeout was reached before this chunk ended"
+                chunks[slot],
+                failure=_("the review's --timeout was reached before this chunk ended"),
             ),
             # Wake retry waits and streams still running: nothing they get is used.
             on_deadline=self._cancel,

@@ -15,6 +15,8 @@ from fake_openai import FakeOpenAI
 from github_env import READ_TOKEN, TOKEN
 from keys import TEST_KEY
 
+from reviewbot.i18n import set_language
+
 
 @pytest.fixture(autouse=True)
 def clean_env(
@@ -30,6 +32,7 @@ def clean_env(
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("REVIEWBOT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     yield
+    set_language("en")  # an in-process CLI run sets the language for the process
 
 
 @pytest.fixture

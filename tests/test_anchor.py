@@ -102,6 +102,11 @@ def test_removed_line_numbers_are_not_anchors():
     assert finding.code == ["    n = 0"]
 
 
+def test_a_line_outside_the_diff_is_kept_as_the_cited_line_of_a_file_finding():
+    finding = anchor_issue(issue(line=16, quote=None), anchors())
+    assert (finding.anchor, finding.line, finding.cited_line) == ("file", None, 16)
+    assert "cited_line" not in finding.model_dump()  # not part of the JSON contract
+    assert anchor_issue(issue(line=0, quote=None), anchors()).cited_line is None
 TWO_FILES = """\
 diff --git a/app.py b/app.py
 --- a/app.py

@@ -148,6 +148,6 @@ def test_github_summary_and_job_summary_show_the_cost(
     done = run_action(tmp_path / "runner", github, model_server, 7, inputs={"model": "gpt-4o"})
     assert done.returncode == 0, done.stdout + done.stderr
     [summary] = [r["body"] for r in github.reviews]
-    assert re.search(r"estimated cost \$0\.\d+", summary), summary
+    assert re.search(r"≈ \$0\.\d+", summary), summary
     assert re.search(r"estimated cost \$0\.\d+", done.step_summary), done.step_summary
     assert TOKEN not in summary

@@ -71,7 +71,7 @@ def test_rerun_after_push_skips_posted_findings_and_updates_the_summary(
     again = run_action(tmp_path / "run2", github, model_server, 7)
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(github.reviews) == 1 and len(github.review_comments) == 2
-    assert "2 findings already commented on earlier" in github.reviews[0]["body"]
+    assert "2 findings commented on earlier, not repeated" in github.reviews[0]["body"]
 
     # A new commit touches app.py only: util.py's finding is unchanged code, not re-posted.
     repo = GitRepo(tmp_path / "repo")
@@ -172,7 +172,7 @@ def test_a_422_moves_the_findings_into_the_summary(
     assert github.review_comments == []
     assert "GitHub refused the inline comments" in review["body"]
     assert "must be part of the diff" in review["body"]
-    assert "app.py:11" in review["body"] and "util.py:31" in review["body"]
+    assert "app.py#L11" in review["body"] and "util.py#L31" in review["body"]
 
 
 def test_deleted_pull_request_is_a_one_line_error(
@@ -287,7 +287,8 @@ def test_max_comments_moves_the_least_severe_into_the_summary(
     assert {c["path"] for c in github.review_comments} == {"app.py"}
     assert len(github.review_comments) == 2
     body = github.reviews[0]["body"]
-    assert "Findings not commented inline" in body and "util.py:31" in body
+    assert "Not commented inline" in body and "util.py#L31" in body
+    assert "below: over the limit of inline comments (max-comments)" in body
 
 
 def test_three_hundred_file_pull_request(
@@ -305,7 +306,7 @@ def test_three_hundred_file_pull_request(
     assert run.outputs["issues"] == "300"
     reviewed = {path for r in model_server.requests for path in shown_files(r.user)}
     assert len(reviewed) == 300
-    assert "275 findings beyond the inline comment limit" in github.reviews[0]["body"]
+    assert "275 over the limit of inline comments" in github.reviews[0]["body"]
 
 
 def test_files_without_patch_and_beyond_the_listing_cap_are_named(
@@ -373,7 +374,7 @@ def test_injected_paths_and_lines_never_leave_this_pull_request(
     assert writes and all(r.path.startswith(f"/repos/{REPO}/pulls/7/") for r in writes)
     assert [r["state"] for r in github.reviews] == ["COMMENTED"]
     body = github.reviews[0]["body"]
-    assert "Findings not commented inline" in body and "line outside the diff" in body
+    assert "Not commented inline" in body and "line outside the diff" in body
 
 
 def test_secrets_never_appear_in_anything_produced(

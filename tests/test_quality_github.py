@@ -16,7 +16,7 @@ from github_env import REPO, TOKEN, make_change
 from keys import TEST_KEY
 from suggestion_cases import BASE, CASES, HEAD, PATH, answer, title
 
-from reviewbot.reporters.labels import TEXT_ONLY
+from reviewbot.reporters.labels import text_only_label
 
 BASE_SHA = "b" * 40
 HEAD_SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -98,12 +98,12 @@ def test_suggestion_cases_in_the_github_comments(
     for case in kept:
         body = bodies[case.line]
         if case.text is None:
-            assert "suggestion" not in body and TEXT_ONLY not in body, case.name
+            assert "suggestion" not in body and text_only_label() not in body, case.name
         elif case.committable:
             assert f"```suggestion\n{case.text}\n```" in body, case.name
         else:
             assert "```suggestion" not in body, case.name
-            assert f"{TEXT_ONLY}\n\n```text\n{case.text}\n```" in body, case.name
+            assert f"{text_only_label()}\n\n```text\n{case.text}\n```" in body, case.name
     (review,) = github.reviews
     assert "The self-check dropped 1 finding" in review["body"]
     # the head's file was read once, to check the Python suggestions still parse

@@ -22,7 +22,7 @@ def test_report_has_score_counts_findings_by_file_and_problems() -> None:
     assert "| 🔴 critical | 1 |\n| 🟠 high | 1 |\n| 🟡 medium | 1 |\n| 🔵 low | 2 |" in out
     order = [
         out.index("### `app.py`"),
-        out.index("#### 🟠 high · [bold]Unsafe[/bold] query\n\nline 12–14 · `bug`"),
+        out.index("#### 🟠 high · \\[bold\\]Unsafe\\[/bold\\] query\n\nline 12–14 · `bug`"),
         out.index("### `src/my file.py`"),
         out.index("#### 🟡 medium · File is too long\n\nwhole file · `maintainability`"),
         out.index("#### 🔴 critical · Hard-coded password\n\nline 3 · `security`"),
@@ -62,11 +62,12 @@ def test_code_spans_stay_verbatim_and_escaped_backticks_do_not_open_one() -> Non
     assert neutralise("use `List<int>` not `@Override`") == "use `List<int>` not `@Override`"
     assert neutralise("a ``x`<b>`` c <i>") == "a ``x`<b>`` c &lt;i>"
     assert neutralise("\\`<b>\\`") == "\\`&lt;b>\\`"
-    assert neutralise("unclosed ` <b> @team") == f"unclosed ` &lt;b> @{ZWJ}team"
+    # A stray backtick is escaped, so it cannot pair with a code span further on.
+    assert neutralise("unclosed ` <b> @team") == f"unclosed \\` &lt;b> @{ZWJ}team"
 
 
 def test_a_code_span_cannot_hide_html_across_lines() -> None:
-    assert neutralise("`a\n\n<!-- x -->\n\n`") == "`a\n\n&lt;!-- x -->\n\n`"
+    assert neutralise("`a\n\n<!-- x -->\n\n`") == "\\`a\n\n&lt;!-- x -->\n\n\\`"
 
 
 def test_mentions_of_users_and_teams_but_not_emails() -> None:

@@ -15,9 +15,10 @@ from typing import Any
 
 from reviewbot.anchor import LineAnchors
 from reviewbot.diffmodel import Diff
-from reviewbot.findings import Finding
-from reviewbot.reporters.labels import TEXT_ONLY, one_line
-from reviewbot.reporters.markdown import ICON, fence_for, neutralise
+from reviewbot.findings import Finding, Severity
+from reviewbot.i18n import _
+from reviewbot.reporters.labels import one_line, severity_name, text_only_label
+from reviewbot.reporters.markdown import ICON, fence_for, fold, neutralise
 
 _SUGGESTION_FENCE = re.compile(r"^( {0,3}(?:`{3,}|~{3,})\s*)suggestion\b", re.MULTILINE)
 FINGERPRINT = re.compile(r"<!-- reviewbot:fp=([0-9a-f]{16}) -->")
@@ -52,6 +53,7 @@ class CommentPlan:
     already_posted: list[Finding] = field(default_factory=list)
     unanchored: list[Finding] = field(default_factory=list)  # file-level, general, bad anchors
     overflow: list[Finding] = field(default_factory=list)  # beyond max-comments
+    anchors: LineAnchors | None = None  # the PR diff's lines, for links into it
 
 
 def _anchorable(finding: Finding, anchors: LineAnchors) -> bool:
@@ -71,17 +73,17 @@ def safe_text(text: str) -> str:
 
 
 def comment_body(finding: Finding, fp: str) -> str:
-    title = safe_text(one_line(finding.title)) or "(untitled)"
-    head = f"{ICON[finding.severity]} **{finding.severity.value}**"
+    title = safe_text(one_line(finding.title)) or _("(untitled)")
+    head = f"{ICON[finding.severity]} **{severity_name(finding.severity)}**"
     if finding.category:
         head += f" · {safe_text(one_line(finding.category))}"
     parts = [f"{head} · **{title}**"]
     body = safe_text(finding.body.strip())
     if len(body) > MAX_BODY:
-        body = body[:MAX_BODY].rsplit("\n", 1)[0] + "\n\n*(truncated)*"
+        body = body[:MAX_BODY].rsplit("\n", 1)[0] + "\n\n*(" + _("truncated") + ")*"
         body = neutralise(body)  # re-close a fence the cut may have opened
     if body:
-        parts.append(body)
+        parts.append(fold(body))
     if finding.suggestion is not None and len(finding.suggestion) < MAX_BODY // 2:
         code = finding.suggestion.removesuffix("\n")
         fence = fence_for(code)
@@ -91,9 +93,19 @@ def comment_body(finding: Finding, fp: str) -> str:
                 f"{fence}suggestion\n{code}\n{fence}" if code else f"{fence}suggestion\n{fence}"
             )
         elif code:
-            parts.append(f"{TEXT_ONLY}\n\n{fence}text\n{code}\n{fence}")
+            parts.append(f"{text_only_label()}\n\n{fence}text\n{code}\n{fence}")
     parts.append(f"<!-- reviewbot:fp={fp} -->")
     return "\n\n".join(parts)
+
+
+def comment_head(body: str) -> tuple[Severity | None, str]:
+    """The severity and title `comment_body` wrote on its first line (the title is already
+    neutralised Markdown)."""
+    first = (body or "").split("\n", 1)[0]
+    icon = first.split(" ", 1)[0]
+    severity = next((sev for sev, shown in ICON.items() if shown == icon), None)
+    title = first.rsplit(" · **", 1)[-1].removesuffix("**") if " · **" in first else ""
+    return severity, title
 
 
 def comment_payload(finding: Finding, body: str) -> dict[str, Any]:
@@ -114,8 +126,8 @@ def comment_payload(finding: Finding, body: str) -> dict[str, Any]:
 def plan_comments(
     findings: list[Finding], diff: Diff, posted: set[str], max_comments: int
 ) -> CommentPlan:
-    plan = CommentPlan()
     anchors = LineAnchors.of_diff(diff)
+    plan = CommentPlan(anchors=anchors)
     fresh: list[InlineComment] = []
     seen: set[str] = set()
     for finding in findings:

@@ -19,6 +19,7 @@ from reviewbot.github.connection import (
     reaching,
 )
 from reviewbot.github.pullreview import read_pull, review_pull
+from reviewbot.i18n import _
 from reviewbot.terminal import print_plan, say, write_report
 
 
@@ -50,14 +51,14 @@ def review_pull_request(
         if note:
             say(note)
     if outcome.published is not None:
-        say(f"review posted: {outcome.published.review_url}")
+        say(_("review posted: {url}").format(url=outcome.published.review_url))
         for note in outcome.published.notes:
             say(note)
     if outcome.not_posted is not None:
-        say(f"not posted: {outcome.not_posted}")
+        say(_("not posted: {reason}").format(reason=outcome.not_posted))
     code, unusable = final_exit(outcome.result, settings.fail_on, settings.on_error)
     if unusable is not None:
-        say(f"endpoint unusable: {unusable}")
+        say(_("endpoint unusable: {reason}").format(reason=unusable))
     if post and outcome.not_posted is not None and code == EXIT_OK:
         return EXIT_USAGE
     return code

@@ -25,6 +25,7 @@ from reviewbot.diffparse import DiffParseError, parse_diff
 from reviewbot.findings import Finding, ReviewResult, SkippedFile, Stats
 from reviewbot.github.pullsource import file_diff_text
 from reviewbot.github.runrecord import RunRecord, make_record
+from reviewbot.i18n import _, ngettext
 
 Mode = Literal["incremental", "full", "nothing-new"]
 COMPARE_FILES_LIMIT = 300  # GitHub's compare API lists at most 300 files
@@ -52,13 +53,19 @@ class ReviewScope:
         """ "reviewed abc1234…def5678: 2 files, 14 changed lines (incremental)" and the like."""
         head = self.head[:7]
         files = len(reviewed.files)
-        what = f"{files} file{'s' if files != 1 else ''}, {reviewed.changed_count:,} changed lines"
+        what = ngettext(
+            "{files} file, {lines} changed lines", "{files} files, {lines} changed lines", files
+        ).format(files=files, lines=f"{reviewed.changed_count:,}")
         if self.mode == "nothing-new":
-            return f"nothing new since `{head}`: no model request"
+            return _("nothing new since {sha}: no model request").format(sha=f"`{head}`")
         if self.mode == "incremental":
             assert self.since is not None
-            return f"reviewed `{self.since[:7]}…{head}`: {what} (incremental)"
-        return f"reviewed `{head}`: {what} (full review: {self.reason or 'requested'})"
+            return _("reviewed {range}: {what} (incremental)").format(
+                range=f"`{self.since[:7]}…{head}`", what=what
+            )
+        return _("reviewed {sha}: {what} (full review: {reason})").format(
+            sha=f"`{head}`", what=what, reason=self.reason or _("requested")
+        )
 
 
 def _full(head: str, reason: str) -> ReviewScope:

@@ -23,11 +23,12 @@ from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
 from reviewbot.errors import UserError
+from reviewbot.github.addressed import EarlierComment, earlier_comments, reply_body
 from reviewbot.github.comments import CommentPlan, fingerprints_in
 from reviewbot.github.connection import ACTIONS_BOT
 from reviewbot.github.summary import SUMMARY_MARKER
+from reviewbot.i18n import _
 from reviewbot.llm import retry_after_seconds
-from reviewbot.reporters.labels import plural
 
 Event = Literal["COMMENT", "REQUEST_CHANGES"]
 ALLOWED_EVENTS: frozenset[str] = frozenset({"COMMENT", "REQUEST_CHANGES"})
@@ -39,6 +40,8 @@ MAX_WAIT = 90.0
 
 # Renders the summary, given GitHub's reason when inline comments had to move into it.
 Render = Callable[[str | None], str]
+# Renders a later run's short review, given the summary's URL and that same reason.
+Followup = Callable[[str, str | None], str]
 
 
 class PostingForbidden(UserError):
@@ -52,6 +55,7 @@ class PriorState:
     posted_fingerprints: set[str]
     summary_review: PullRequestReview | None
     change_requests: list[PullRequestReview] = field(default_factory=list)
+    earlier: list[EarlierComment] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -84,15 +88,15 @@ def read_prior_state(pr: PullRequest, login: str | None) -> PriorState:
         None,
     )
     fingerprints: set[str] = set()
-    for comment in pr.get_review_comments():
-        if comment.user is not None and comment.user.login == login:
-            fingerprints |= fingerprints_in(comment.body)
+    ours = [c for c in pr.get_review_comments() if c.user is not None and c.user.login == login]
+    for comment in ours:
+        fingerprints |= fingerprints_in(comment.body)
     change_requests = [
         r
         for r in reviews
         if r.user is not None and r.user.login == login and r.state == "CHANGES_REQUESTED"
     ]
-    return PriorState(fingerprints, summary, change_requests)
+    return PriorState(fingerprints, summary, change_requests, earlier_comments(ours))
 
 
 def _is_transient(exc: GithubException) -> bool:
@@ -127,7 +131,12 @@ class ReviewPoster:
         self.nonce = uuid.uuid4().hex[:16]
 
     def publish(
-        self, plan: CommentPlan, prior: PriorState, event: Event, render: Render
+        self,
+        plan: CommentPlan,
+        prior: PriorState,
+        event: Event,
+        render: Render,
+        followup: Followup,
     ) -> Published:
         if event not in ALLOWED_EVENTS:  # neither the model nor a config can make this APPROVE
             raise ValueError(f"refusing review event {event!r}")
@@ -139,7 +148,7 @@ class ReviewPoster:
         needs_review = prior.summary_review is None or event == "REQUEST_CHANGES"
         if comments or needs_review:
             try:
-                review = self._post(self._body(prior, render, None, len(comments)), event, comments)
+                review = self._post(self._body(prior, render, followup, None), event, comments)
             except GithubException as exc:
                 if exc.status != 422 or not comments:
                     raise
@@ -147,7 +156,7 @@ class ReviewPoster:
                 # findings by listing them in the summary rather than losing the review.
                 refused, comments = _error_text(exc), []
                 if needs_review:
-                    review = self._post(self._body(prior, render, refused, 0), event, [])
+                    review = self._post(self._body(prior, render, followup, refused), event, [])
         if prior.summary_review is not None:
             self._edit(prior.summary_review, render(refused))
         shown = review or prior.summary_review
@@ -158,25 +167,44 @@ class ReviewPoster:
         """Our earlier REQUEST_CHANGES no longer holds: dismiss it rather than leave the PR
         blocked by a finding that is gone."""
         notes = []
-        message = (
-            f"reviewbot: as of `{self.head_sha[:7]}` no finding reaches the threshold that "
-            "requested changes."
-        )
+        message = _(
+            "reviewbot: as of {sha} no finding reaches the threshold that requested changes."
+        ).format(sha=f"`{self.head_sha[:7]}`")
         for review in prior.change_requests:
             try:
                 review.dismiss(message)
             except GithubException as exc:  # e.g. a protected branch the bot may not dismiss on
-                notes.append(f"could not dismiss the earlier change request: {_error_text(exc)}")
+                notes.append(
+                    _("could not dismiss the earlier change request: {error}").format(
+                        error=_error_text(exc)
+                    )
+                )
         return notes
 
-    def _body(self, prior: PriorState, render: Render, refused: str | None, count: int) -> str:
-        """The new review's body: the summary itself the first time, else a pointer to it."""
+    @staticmethod
+    def _body(prior: PriorState, render: Render, followup: Followup, refused: str | None) -> str:
+        """The new review's body: the summary itself the first time, else what is new."""
         if prior.summary_review is None:
             return render(refused)
-        return (
-            f"reviewbot: {plural(count, 'new finding')} on `{self.head_sha[:7]}`. "
-            f"The summary, updated in place: {prior.summary_review.html_url}"
-        )
+        return followup(prior.summary_review.html_url, refused)
+
+    def reply_addressed(self, comments: list[EarlierComment]) -> tuple[int, list[str]]:
+        """Answer each newly addressed finding's thread once; a failure is a note, not an
+        error (the next run tries again, since no marker was left)."""
+        posted, notes = 0, []
+        for comment in comments:
+            if comment.addressed_in is not None:
+                continue
+            try:
+                self.pr.create_review_comment_reply(comment.id, reply_body(self.head_sha))
+                posted += 1
+            except GithubException as exc:
+                notes.append(
+                    _("could not reply on an addressed finding: {error}").format(
+                        error=_error_text(exc)
+                    )
+                )
+        return posted, notes
 
     def _post(
         self, body: str, event: Event, comments: list[dict[str, object]]

@@ -16,6 +16,7 @@ from reviewbot.config import Settings
 from reviewbot.diffmodel import Diff
 from reviewbot.exitcodes import every_sent_chunk_failed, reaches
 from reviewbot.findings import ReviewResult
+from reviewbot.github.addressed import addressed, resolved
 from reviewbot.github.comments import plan_comments
 from reviewbot.github.connection import GitHubError, bot_login, explain
 from reviewbot.github.incremental import (
@@ -35,7 +36,8 @@ from reviewbot.github.publish import (
 )
 from reviewbot.github.pullsource import PullInfo, pull_diff, pull_info
 from reviewbot.github.runrecord import decode_record, encode_record
-from reviewbot.github.summary import SummaryContext, render_summary
+from reviewbot.github.summary import SummaryContext, render_followup, render_summary
+from reviewbot.i18n import _
 from reviewbot.review import ProgressCallback
 
 
@@ -45,6 +47,7 @@ class PullReview:
     result: ReviewResult
     published: Published | None = None
     not_posted: str | None = None  # why a requested post did not happen
+    addressed: int = 0  # "addressed" replies posted on earlier findings' threads
     scope: str | None = None  # what a posting run looked at: "reviewed abc1234…def5678: ..."
     price_note: str | None = None  # why no cost is shown, to say once
 
@@ -125,7 +128,7 @@ def review_pull(
     if not post:
         return outcome
     if result.fatal is not None or every_sent_chunk_failed(result):
-        outcome.not_posted = "the model endpoint failed, so there is no review to post"
+        outcome.not_posted = _("the model endpoint failed, so there is no review to post")
         return outcome
     record = encode_record(next_record(scope, result))
     try:
@@ -134,16 +137,29 @@ def review_pull(
         comments = plan_comments(
             result.findings, source.change.diff, prior.posted_fingerprints, settings.max_comments
         )
+        gone = addressed(prior.earlier, result.findings)
         poster = ReviewPoster(pr, pull.head_sha)
-        context = SummaryContext(pull, comments, scope_line=outcome.scope, record=record)
+        context = SummaryContext(
+            pull,
+            comments,
+            scope_line=outcome.scope,
+            record=record,
+            resolved=resolved(gone, pull.head_sha),
+        )
         outcome.published = poster.publish(
             comments,
             prior,
             review_event(result, settings),
             lambda refused: render_summary(result, replace(context, inline_refused=refused)),
+            lambda url, refused: render_followup(
+                result, replace(context, inline_refused=refused), url
+            ),
         )
+        replied, notes = poster.reply_addressed(gone)
+        outcome.published.notes.extend(notes)
+        outcome.addressed = replied
     except PostingForbidden as exc:
-        outcome.not_posted = f"GitHub refused the review ({exc})"
+        outcome.not_posted = _("GitHub refused the review ({reason})").format(reason=exc)
     except GithubException as exc:
         outcome.not_posted = explain(exc, "posting the review")
     return outcome

@@ -12,6 +12,7 @@ from reviewbot.change import Change
 from reviewbot.diffparse import DiffParseError, parse_diff
 from reviewbot.findings import SkippedFile
 from reviewbot.github.basefiles import contents_reader
+from reviewbot.i18n import _
 from reviewbot.sources import NEW_FILE_BYTES
 
 # GET /pulls/{n}/files lists at most 3,000 files.
@@ -81,9 +82,9 @@ def pull_diff(pr: PullRequest) -> Change:
         pure_rename = row.status in ("renamed", "copied") and not row.changes
         if not row.patch and row.status != "removed" and not pure_rename:
             reason = (
-                "GitHub sent no patch: too large to show"
+                _("GitHub sent no patch: too large to show")
                 if row.changes
-                else "GitHub sent no patch: binary file or mode-only change"
+                else _("GitHub sent no patch: binary file or mode-only change")
             )
             skipped.append(SkippedFile(path=row.filename, reason=reason, changed_lines=row.changes))
             continue
@@ -96,8 +97,10 @@ def pull_diff(pr: PullRequest) -> Change:
     if unlisted > 0:
         skipped.append(
             SkippedFile(
-                path=f"({unlisted} more files)",
-                reason=f"GitHub lists at most {LISTED_FILES_LIMIT:,} files of a pull request",
+                path=_("({n} more files)").format(n=unlisted),
+                reason=_("GitHub lists at most {n} files of a pull request").format(
+                    n=f"{LISTED_FILES_LIMIT:,}"
+                ),
             )
         )
     # The owners' rules from the base commit, never the head: a PR cannot rewrite its reviewer.

@@ -14,13 +14,15 @@ more notices already, in which case it becomes the tenth notice so that it is st
 from __future__ import annotations
 
 from reviewbot.findings import Finding, ReviewResult, Severity
+from reviewbot.i18n import _
 from reviewbot.reporters.base import Reporter
 from reviewbot.reporters.labels import (
-    TEXT_ONLY,
     failed_label,
     last_line,
     one_line,
     ordered,
+    severity_name,
+    suggestion_label,
     summary_line,
 )
 
@@ -53,8 +55,8 @@ def command(level: str, message: str, properties: dict[str, str | int | None]) -
 def _annotation(finding: Finding) -> str:
     message = finding.body.strip() or one_line(finding.title)
     if finding.suggestion is not None:
-        label = "Suggested replacement:" if finding.suggestion_committable else TEXT_ONLY
-        message += f"\n\n{label}\n" + (finding.suggestion or "(delete these lines)")
+        replacement = finding.suggestion or _("(delete these lines)")
+        message += "\n\n" + suggestion_label(finding) + "\n" + replacement
     located = finding.path is not None
     return command(
         LEVEL[finding.severity],
@@ -63,7 +65,7 @@ def _annotation(finding: Finding) -> str:
             "file": finding.path,
             "line": finding.line if located else None,
             "endLine": last_line(finding) if located else None,
-            "title": f"{finding.severity.value}: {one_line(finding.title)}",
+            "title": f"{severity_name(finding.severity)}: {one_line(finding.title)}",
         },
     )
 
@@ -75,21 +77,22 @@ class AnnotationsReporter(Reporter):
         findings = sorted(ordered(result.findings), key=lambda f: -f.severity.rank)
         lines = [(LEVEL[f.severity], _annotation(f)) for f in findings]
         for failed in result.failed_chunks:
-            title = "reviewbot: a chunk was not reviewed"
+            title = "reviewbot: " + _("a chunk was not reviewed")
             lines.append(("warning", command("warning", failed_label(failed), {"title": title})))
         for skipped in result.skipped_files:
             props: dict[str, str | int | None] = {
                 "file": skipped.path,
-                "title": "reviewbot: file not reviewed",
+                "title": "reviewbot: " + _("file not reviewed"),
             }
             lines.append(("notice", command("notice", skipped.reason, props)))
 
         levels = [level for level, _ in lines]
         if any(levels.count(level) > SHOWN_PER_LEVEL for level in set(levels)):
-            message = (
-                f"reviewbot: {summary_line(result)}. GitHub shows only {SHOWN_PER_LEVEL} "
-                "annotations of each level per step; the job log has them all."
-            )
+            limit = _(
+                "GitHub shows only {n} annotations of each level per step; "
+                "the job log has them all."
+            ).format(n=SHOWN_PER_LEVEL)
+            message = f"reviewbot: {summary_line(result)}. {limit}"
             notices = [i for i, level in enumerate(levels) if level == "notice"]
             at = notices[SHOWN_PER_LEVEL - 1] if len(notices) >= SHOWN_PER_LEVEL else len(lines)
             lines.insert(at, ("notice", command("notice", message, {"title": "reviewbot"})))

@@ -5,9 +5,25 @@ from __future__ import annotations
 from itertools import groupby
 
 from reviewbot.findings import FailedChunk, Finding, ReviewResult, Severity, SkippedFile
+from reviewbot.i18n import _, ngettext, pgettext
 from reviewbot.pricing import format_money
 
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+
+
+def severity_name(severity: Severity) -> str:
+    """The severity in the review's language (the JSON formats keep `severity.value`)."""
+    names = {
+        Severity.CRITICAL: pgettext("severity", "critical"),
+        Severity.HIGH: pgettext("severity", "high"),
+        Severity.MEDIUM: pgettext("severity", "medium"),
+        Severity.LOW: pgettext("severity", "low"),
+    }
+    return names[severity]
+
+
+def list_sep() -> str:
+    return pgettext("list separator", ", ")
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:
@@ -64,18 +80,18 @@ def line_span(finding: Finding) -> str:
 
 def location_label(finding: Finding) -> str:
     if finding.path is None:
-        return "(general)"
+        return _("(general)")
     span = line_span(finding)
     return f"{finding.path}:{span}" if span else finding.path
 
 
 def compact_line(finding: Finding) -> str:
     """`path:line: severity: title — first line of body`, the form editors and pre-commit parse."""
-    where = "(general)" if finding.path is None else finding.path
+    where = _("(general)") if finding.path is None else finding.path
     if finding.path is not None and finding.line is not None:
         where = f"{finding.path}:{finding.line}"
-    mark = "[context] " if finding.context else ""
-    head = f"{where}: {finding.severity.value}: {mark}{one_line(finding.title)}"
+    mark = _("[context]") + " " if finding.context else ""
+    head = f"{where}: {severity_name(finding.severity)}: {mark}{one_line(finding.title)}"
     summary = first_line(finding.body)
     return f"{head} — {summary}" if summary else head
 
@@ -85,12 +101,15 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def score_label(result: ReviewResult) -> str:
-    return "n/a" if result.score is None else f"{result.score}/10"
+    return _("n/a") if result.score is None else f"{result.score}/10"
 
 
 def changed_note(lines: int) -> str:
     """ " (12 changed lines)", or nothing when the count is unknown."""
-    return f" ({plural(lines, 'changed line')})" if lines else ""
+    if not lines:
+        return ""
+    count = ngettext("{n} changed line", "{n} changed lines", lines).format(n=lines)
+    return pgettext("parenthesis", " ({text})").format(text=count)
 
 
 def skipped_label(skipped: SkippedFile) -> str:
@@ -98,9 +117,10 @@ def skipped_label(skipped: SkippedFile) -> str:
 
 
 def failed_label(failed: FailedChunk) -> str:
-    paths = ", ".join(failed.paths) or "no files"
+    paths = list_sep().join(failed.paths) or _("no files")
     note = changed_note(failed.changed_lines)
-    return f"chunk {failed.index + 1} ({paths}) — {failed.reason}{note}"
+    label = _("chunk {n} ({paths})").format(n=failed.index + 1, paths=paths)
+    return f"{label} — {failed.reason}{note}"
 
 
 def nothing_reviewed(result: ReviewResult) -> bool:
@@ -113,7 +133,7 @@ def failure_summary(result: ReviewResult) -> str:
     """ "review failed: no chunk could be reviewed (timeout after 3 retries)"."""
     reasons = list(dict.fromkeys(one_line(f.reason) for f in result.failed_chunks))
     shown = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
-    return f"review failed: no chunk could be reviewed ({shown})"
+    return _("review failed: no chunk could be reviewed ({reasons})").format(reasons=shown)
 
 
 def summary_line(result: ReviewResult) -> str:
@@ -121,46 +141,63 @@ def summary_line(result: ReviewResult) -> str:
     tally = counts(result)
     total = len(result.findings)
     if total:
-        parts = ", ".join(f"{n} {sev.value}" for sev, n in tally.items() if n)
-        text = f"{plural(total, 'finding')} ({parts}), score {score_label(result)}"
-    elif nothing_reviewed(result):
-        text = failure_summary(result)
+        parts = list_sep().join(
+            pgettext("count of one severity", "{count} {severity}").format(
+                count=n, severity=severity_name(sev)
+            )
+            for sev, n in tally.items()
+            if n
+        )
+        found = ngettext("{n} finding", "{n} findings", total).format(n=total)
+        text = pgettext("parenthesis", "{text} ({inner})").format(text=found, inner=parts)
     else:
-        text = f"no findings, score {score_label(result)}"
+        text = _("no findings")
+    pieces = [text, _("score {score}").format(score=score_label(result))]
+    if not total and nothing_reviewed(result):
+        pieces = [failure_summary(result)]  # never a score beside a review that did not run
     if result.skipped_files:
-        text += f", {plural(len(result.skipped_files), 'file')} skipped"
+        n = len(result.skipped_files)
+        pieces.append(ngettext("{n} file skipped", "{n} files skipped", n).format(n=n))
     if result.failed_chunks:
-        text += f", {plural(len(result.failed_chunks), 'chunk')} failed"
-    return text
+        n = len(result.failed_chunks)
+        pieces.append(ngettext("{n} chunk failed", "{n} chunks failed", n).format(n=n))
+    return pgettext("clause separator", ", ").join(pieces)
 
 
 def work_line(result: ReviewResult) -> str:
     """Chunks, requests (with retries, re-asks and cache hits) and elapsed time."""
     stats = result.stats
-    requests = plural(stats.requests, "request")
+    requests = ngettext("{n} request", "{n} requests", stats.requests).format(n=stats.requests)
     extra = []
     if stats.retries:
-        extra.append(plural(stats.retries, "retry", "retries"))
+        extra.append(ngettext("{n} retry", "{n} retries", stats.retries).format(n=stats.retries))
     if stats.reasks:
-        extra.append(plural(stats.reasks, "re-ask"))
+        extra.append(ngettext("{n} re-ask", "{n} re-asks", stats.reasks).format(n=stats.reasks))
     if stats.cached_chunks:
-        extra.append(f"{stats.cached_chunks} cached")
+        extra.append(_("{n} cached").format(n=stats.cached_chunks))
     if extra:
-        requests += f" ({', '.join(extra)})"
-    return f"{plural(stats.chunks, 'chunk')}, {requests}, {stats.elapsed_seconds:.1f} s"
+        requests = pgettext("parenthesis", "{text} ({inner})").format(
+            text=requests, inner=list_sep().join(extra)
+        )
+    chunks = ngettext("{n} chunk", "{n} chunks", stats.chunks).format(n=stats.chunks)
+    seconds = _("{seconds} s").format(seconds=f"{stats.elapsed_seconds:.1f}")
+    return pgettext("clause separator", ", ").join([chunks, requests, seconds])
 
 
 def token_line(result: ReviewResult) -> str:
     stats = result.stats
-    line = f"{stats.prompt_tokens:,} prompt + {stats.completion_tokens:,} completion tokens"
+    line = _("{prompt} prompt + {completion} completion tokens").format(
+        prompt=f"{stats.prompt_tokens:,}", completion=f"{stats.completion_tokens:,}"
+    )
     if stats.verify_requests:
-        line += (
-            f" (self-check: {stats.verify_prompt_tokens:,} + "
-            f"{stats.verify_completion_tokens:,} more)"
+        line += " " + _("(self-check: {prompt} + {completion} more)").format(
+            prompt=f"{stats.verify_prompt_tokens:,}",
+            completion=f"{stats.verify_completion_tokens:,}",
         )
     cost = cost_text(result)
     if cost is not None:
-        line += f", estimated cost {cost}"
+        estimate = _("estimated cost {cost}").format(cost=cost)
+        line = pgettext("clause separator", ", ").join([line, estimate])
     return line
 
 
@@ -175,10 +212,16 @@ def cost_text(result: ReviewResult) -> str | None:
 
 
 def stats_line(result: ReviewResult) -> str:
-    return f"{work_line(result)}, {token_line(result)}"
+    return pgettext("clause separator", ", ").join([work_line(result), token_line(result)])
 
 
-TEXT_ONLY = "Suggested change (apply by hand: it does not fit the lines as they stand):"
+def text_only_label() -> str:
+    return _("Suggested change (apply by hand: it does not fit the lines as they stand):")
+
+
+def suggestion_label(finding: Finding) -> str:
+    """The heading of a suggestion: committable as it stands, or text to apply by hand."""
+    return _("Suggested replacement:") if finding.suggestion_committable else text_only_label()
 
 
 def filtered_line(result: ReviewResult) -> str | None:
@@ -186,12 +229,28 @@ def filtered_line(result: ReviewResult) -> str | None:
     stats = result.stats
     parts = []
     if stats.rejected:
-        parts.append(f"the self-check dropped {plural(stats.rejected, 'finding')}")
+        parts.append(
+            ngettext(
+                "the self-check dropped {n} finding",
+                "the self-check dropped {n} findings",
+                stats.rejected,
+            ).format(n=stats.rejected)
+        )
     if stats.unverified:
-        parts.append(f"{plural(stats.unverified, 'finding')} kept unverified")
+        parts.append(
+            ngettext(
+                "{n} finding kept unverified", "{n} findings kept unverified", stats.unverified
+            ).format(n=stats.unverified)
+        )
     if stats.below_threshold:
-        parts.append(f"{plural(stats.below_threshold, 'finding')} below min-severity not shown")
+        parts.append(
+            ngettext(
+                "{n} finding below min-severity not shown",
+                "{n} findings below min-severity not shown",
+                stats.below_threshold,
+            ).format(n=stats.below_threshold)
+        )
     if not parts:
         return None
-    text = "; ".join(parts)
+    text = pgettext("list separator", "; ").join(parts)
     return text[0].upper() + text[1:]

@@ -23,7 +23,13 @@ from typing import Any
 
 from reviewbot.findings import Finding, ReviewResult, Severity
 from reviewbot.reporters.base import Reporter
-from reviewbot.reporters.labels import TEXT_ONLY, compact_line, last_line, one_line, ordered
+from reviewbot.reporters.labels import (
+    compact_line,
+    last_line,
+    one_line,
+    ordered,
+    text_only_label,
+)
 from reviewbot.reporters.markdown import fence_for, neutralise
 from reviewbot.reporters.sarif import PROJECT_URL, category_slug
 
@@ -51,7 +57,7 @@ def _message(finding: Finding) -> str:
         # not a one-click suggestion: shown in the comment as code to apply by hand
         code = finding.suggestion.removesuffix("\n")
         fence = fence_for(code)
-        message += f"\n\n{TEXT_ONLY}\n\n{fence}\n{code}\n{fence}"
+        message += f"\n\n{text_only_label()}\n\n{fence}\n{code}\n{fence}"
     return message
 
 

@@ -12,10 +12,10 @@ from rich.padding import Padding
 from rich.text import Text
 
 from reviewbot.findings import Finding, ReviewResult, Severity
+from reviewbot.i18n import _, ngettext, pgettext
 from reviewbot.reporters.base import Reporter
 from reviewbot.reporters.labels import (
     SEVERITIES,
-    TEXT_ONLY,
     by_worst_file,
     compact_line,
     counts,
@@ -26,9 +26,10 @@ from reviewbot.reporters.labels import (
     nothing_reviewed,
     one_line,
     ordered,
-    plural,
     score_label,
+    severity_name,
     skipped_label,
+    suggestion_label,
     summary_line,
     token_line,
     work_line,
@@ -80,7 +81,9 @@ class TextReporter(Reporter):
         for finding in ordered(result.findings):
             console.print(Text(_clean(compact_line(finding))), soft_wrap=True)
         for skipped in result.skipped_files:
-            line = f"{skipped.path}: skipped: {one_line(skipped.reason)}"
+            line = f"{skipped.path}: " + _("skipped: {reason}").format(
+                reason=one_line(skipped.reason)
+            )
             console.print(Text(_clean(line)), soft_wrap=True)
         for failed in result.failed_chunks:
             line = f"reviewbot: {one_line(failed_label(failed))}"
@@ -92,7 +95,7 @@ class TextReporter(Reporter):
             console.print(self._headline(result))
             console.print()
         for path, group in by_worst_file(result.findings):
-            header = "General" if path is None else path
+            header = _("General") if path is None else path
             console.print(Text(_clean(header), style="bold underline"))
             console.print()
             for finding in group:
@@ -107,28 +110,34 @@ class TextReporter(Reporter):
             failed = _clean(failure_summary(result))
             return Text(failed[0].upper() + failed[1:] + ".", style="bold red")
         if result.failed_chunks:
-            failed = plural(len(result.failed_chunks), "chunk")
-            return Text(
-                f"No findings in the chunks reviewed; {failed} of {result.stats.chunks} failed.",
-                style="bold yellow",
-            )
-        return Text("No findings.", style="bold green")
+            n = len(result.failed_chunks)
+            text = ngettext(
+                "No findings in the chunks reviewed; {n} chunk of {total} failed.",
+                "No findings in the chunks reviewed; {n} chunks of {total} failed.",
+                n,
+            ).format(n=n, total=result.stats.chunks)
+            return Text(text, style="bold yellow")
+        return Text(_("No findings."), style="bold green")
 
     def _headline(self, result: ReviewResult) -> Text:
         """Score and counts before the findings, so a long report starts with its verdict."""
         line = Text()
-        line.append(f"Score {score_label(result)}", style="bold")
+        line.append(_("Score {score}").format(score=score_label(result)), style="bold")
         line.append(" · ")
         line.append(self._tally(result))
         if result.skipped_files:
-            line.append(f" · {plural(len(result.skipped_files), 'file')} skipped")
+            n = len(result.skipped_files)
+            line.append(" · " + ngettext("{n} file skipped", "{n} files skipped", n).format(n=n))
         if result.failed_chunks:
-            line.append(f" · {plural(len(result.failed_chunks), 'chunk')} failed", style="yellow")
+            n = len(result.failed_chunks)
+            failed = ngettext("{n} chunk failed", "{n} chunks failed", n).format(n=n)
+            line.append(" · " + failed, style="yellow")
         return line
 
     def _tally(self, result: ReviewResult) -> Text:
         """ "5 findings (1 critical, 2 low)" with each severity in its colour."""
-        text = Text(plural(len(result.findings), "finding"))
+        n = len(result.findings)
+        text = Text(ngettext("{n} finding", "{n} findings", n).format(n=n))
         if result.findings:
             text.append(" (").append_text(self._by_severity(result)).append(")")
         return text
@@ -138,14 +147,18 @@ class TextReporter(Reporter):
         text = Text()
         shown = [sev for sev in SEVERITIES if tally[sev]]
         for i, sev in enumerate(shown):
-            text.append(f"{tally[sev]} {sev.value}", style=_STYLE[sev])
+            shown_count = pgettext("count of one severity", "{count} {severity}")
+            text.append(
+                shown_count.format(count=tally[sev], severity=severity_name(sev)),
+                style=_STYLE[sev],
+            )
             if i < len(shown) - 1:
                 text.append(", ")
         return text
 
     def _finding(self, console: Console, finding: Finding) -> None:
         head = Text()
-        head.append(f" {finding.severity.value.upper()} ", style=_STYLE[finding.severity])
+        head.append(f" {severity_name(finding.severity).upper()} ", style=_STYLE[finding.severity])
         head.append(" ")
         head.append(_clean(one_line(finding.title)), style="bold")
         console.print(head)
@@ -160,11 +173,10 @@ class TextReporter(Reporter):
         if finding.code:
             console.print(_indent(self._code(finding), 2))
         if finding.suggestion is not None:
-            label = "Suggested replacement:" if finding.suggestion_committable else TEXT_ONLY
-            console.print(_indent(Text(label, style="green"), 2))
+            console.print(_indent(Text(suggestion_label(finding), style="green"), 2))
             suggestion = Text()
             lines = finding.suggestion.split("\n") if finding.suggestion else []
-            for line in lines or ["(delete these lines)"]:
+            for line in lines or [_("(delete these lines)")]:
                 suggestion.append("+ ", style="green")
                 suggestion.append(_clean(line.rstrip("\r")) + "\n", style="green")
             suggestion.rstrip()
@@ -184,33 +196,39 @@ class TextReporter(Reporter):
 
     def _footer(self, console: Console, result: ReviewResult) -> None:
         line = Text()
-        line.append(f"Score: {score_label(result)}", style="bold")
+        line.append(_("Score: {score}").format(score=score_label(result)), style="bold")
         if nothing_reviewed(result) and not result.findings:
-            line.append("   Review failed", style="bold red")
+            line.append("   " + _("Review failed"), style="bold red")
         else:
-            line.append(f"   Findings: {len(result.findings)}")
+            line.append("   " + _("Findings: {n}").format(n=len(result.findings)))
         if result.findings:
             line.append(" (").append_text(self._by_severity(result)).append(")")
         console.print(line)
         if result.model:
-            console.print(Text(f"Model: {_clean(result.model)}"))
-        console.print(Text(f"Stats: {work_line(result)}"))
-        console.print(Text(f"Tokens: {token_line(result)}"))
+            console.print(Text(_("Model: {name}").format(name=_clean(result.model))))
+        console.print(Text(_("Stats: {line}").format(line=work_line(result))))
+        console.print(Text(_("Tokens: {line}").format(line=token_line(result))))
         filtered = filtered_line(result)
         if filtered:
-            console.print(Text(f"Filtered: {filtered}"))
+            console.print(Text(_("Filtered: {line}").format(line=filtered)))
         stats = result.stats
         if stats.changed_lines:
-            coverage = f"Reviewed {stats.reviewed_lines:,} of {stats.changed_lines:,} changed lines"
+            coverage = _("Reviewed {reviewed} of {changed} changed lines").format(
+                reviewed=f"{stats.reviewed_lines:,}", changed=f"{stats.changed_lines:,}"
+            )
             if stats.skipped_lines:
-                coverage += f" ({stats.skipped_lines:,} skipped)"
+                skipped = _("{n} skipped").format(n=f"{stats.skipped_lines:,}")
+                coverage += pgettext("parenthesis", " ({text})").format(text=skipped)
             console.print(Text(coverage))
-        self._problems(console, "Skipped files", [skipped_label(s) for s in result.skipped_files])
-        self._problems(console, "Failed chunks", [failed_label(f) for f in result.failed_chunks])
+        self._problems(
+            console, _("Skipped files"), [skipped_label(s) for s in result.skipped_files]
+        )
+        self._problems(console, _("Failed chunks"), [failed_label(f) for f in result.failed_chunks])
 
     def _problems(self, console: Console, title: str, lines: list[str]) -> None:
         if not lines:
             return
-        console.print(Text(f"{title} ({len(lines)}):", style="bold yellow"))
+        heading = _("{title} ({n}):").format(title=title, n=len(lines))
+        console.print(Text(heading, style="bold yellow"))
         for line in lines:
             console.print(_indent(Text(_clean(line)), 2))

@@ -18,6 +18,7 @@ from reviewbot.diffparse import DiffParseError
 from reviewbot.exitcodes import every_sent_chunk_failed, failure_reason
 from reviewbot.github.connection import connect
 from reviewbot.github.pullreview import review_pull
+from reviewbot.i18n import using
 from reviewbot.prompts import PromptError
 from reviewbot.redact import redact
 from reviewbot.server.appauth import InstallationTokens
@@ -122,7 +123,8 @@ class JobRunner:
         settings, ignored = repo_settings(text, f"{job.repo}@{job.base_ref}:.reviewbot.toml")
         if ignored:
             log("config.ignored", keys=ignored, why="server-only settings", **context)
-        outcome = review_pull(gh, job.repo, job.number, settings, post=True)
+        with using(settings.language):  # per job: repositories review in their own language
+            outcome = review_pull(gh, job.repo, job.number, settings, post=True)
         result = outcome.result
         stats = result.stats
         self.queue.count("tokens_prompt", stats.prompt_tokens)
