@@ -23,7 +23,7 @@ from reviewbot.change import Change
 from reviewbot.diffmodel import Diff, FileDiff, FileStatus, LineKind
 from reviewbot.diffparse import DiffParseError, parse_diff
 from reviewbot.findings import Finding, ReviewResult, SkippedFile, Stats
-from reviewbot.github.pullsource import file_diff_text
+from reviewbot.github.pullsource import patch_blocks
 from reviewbot.github.runrecord import RunRecord, make_record
 from reviewbot.i18n import _, ngettext
 
@@ -149,21 +149,7 @@ def compare_diff(rows: list[File], pr_diff: Diff) -> tuple[Diff, list[SkippedFil
     """The compare files as a diff, limited to files the pull request still changes (a file
     changed and then reverted to the base is no longer part of the review)."""
     paths = _pr_paths(pr_diff)
-    blocks: list[str] = []
-    skipped: list[SkippedFile] = []
-    for row in rows:
-        if row.filename not in paths:
-            continue
-        pure_rename = row.status in ("renamed", "copied") and not row.changes
-        if not row.patch and row.status != "removed" and not pure_rename:
-            reason = (
-                "GitHub sent no patch: too large to show"
-                if row.changes
-                else "GitHub sent no patch: binary file or mode-only change"
-            )
-            skipped.append(SkippedFile(path=row.filename, reason=reason, changed_lines=row.changes))
-            continue
-        blocks.append(file_diff_text(row))
+    blocks, skipped = patch_blocks([row for row in rows if row.filename in paths])
     return parse_diff("".join(blocks)), skipped
 
 

@@ -72,12 +72,10 @@ def file_diff_text(row: File) -> str:
     return "\n".join([*head, f"--- {minus}", f"+++ {plus}"]) + "\n" + body
 
 
-def pull_diff(pr: PullRequest) -> Change:
-    """The PR's diff, plus the files it can't review: no patch (binary or too large for GitHub)
-    and files past the listing limit."""
-    rows: list[File] = list(pr.get_files())
-    skipped: list[SkippedFile] = []
+def patch_blocks(rows: list[File]) -> tuple[list[str], list[SkippedFile]]:
+    """Each file's diff text, and the files GitHub sent no patch for (binary, too large)."""
     blocks: list[str] = []
+    skipped: list[SkippedFile] = []
     for row in rows:
         pure_rename = row.status in ("renamed", "copied") and not row.changes
         if not row.patch and row.status != "removed" and not pure_rename:
@@ -89,6 +87,14 @@ def pull_diff(pr: PullRequest) -> Change:
             skipped.append(SkippedFile(path=row.filename, reason=reason, changed_lines=row.changes))
             continue
         blocks.append(file_diff_text(row))
+    return blocks, skipped
+
+
+def pull_diff(pr: PullRequest) -> Change:
+    """The PR's diff, plus the files it can't review: no patch (binary or too large for GitHub)
+    and files past the listing limit."""
+    rows: list[File] = list(pr.get_files())
+    blocks, skipped = patch_blocks(rows)
     try:
         diff = parse_diff("".join(blocks))
     except DiffParseError as exc:  # a patch GitHub sent that we can't read: say so, don't guess
