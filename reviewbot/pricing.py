@@ -16,6 +16,11 @@ quote it and were used to cross-check the figure):
   0-32k; cache hits per the same page)
 - 01.AI / lingyiwanwu: https://platform.lingyiwanwu.com/billing (CNY)
 - OpenRouter: https://openrouter.ai/models (passes the upstream provider's USD price through)
+How far each figure was checked (2026-11, from this project's offline machines): OpenAI, Qwen
+(qwen-plus/-turbo/-max), SiliconFlow DeepSeek-V3 and yi-lightning against the pages named or
+pages quoting them; DeepSeek at its V3.2 CNY price (DeepSeek has since listed V4 models with
+peak/off-peak prices, not modelled here); Doubao and OpenRouter's openai/* as published by
+those pages' earlier versions. Re-check before relying on a figure.
 Left out: siliconflow-intl (no published figure we could confirm for its default model) and the
 local presets (ollama, vllm, llamacpp), whose cost is the machine's, not per token: no price.
 """

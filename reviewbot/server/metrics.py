@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from reviewbot.pricing import CURRENCIES
 from reviewbot.server.jobs import Queue
 from reviewbot.server.leases import Leases
 
@@ -32,7 +33,6 @@ WORKER_COUNTERS = {
     ),
     "job_attempts_failed": ("reviewbot_job_attempts_failed", "Job attempts that raised an error"),
     "reviews_posted": ("reviewbot_reviews_posted", "Reviews posted on pull requests"),
-    "cost_usd": ("reviewbot_cost_usd", "Estimated model cost in US dollars (when priced)"),
 }
 
 
@@ -64,6 +64,14 @@ class QueueCollector(Collector):
         tokens.add_metric(["prompt"], stats.get("tokens_prompt", 0.0))
         tokens.add_metric(["completion"], stats.get("tokens_completion", 0.0))
         yield tokens
+        cost = CounterMetricFamily(
+            "reviewbot_cost",
+            "Estimated model cost, by the currency of the price (when priced)",
+            labels=["currency"],
+        )
+        for currency in CURRENCIES:
+            cost.add_metric([currency], stats.get(f"cost_{currency}", 0.0))
+        yield cost
 
 
 class Metrics:

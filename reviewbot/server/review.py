@@ -129,8 +129,8 @@ class JobRunner:
         stats = result.stats
         self.queue.count("tokens_prompt", stats.prompt_tokens)
         self.queue.count("tokens_completion", stats.completion_tokens)
-        if stats.estimated_cost:
-            self.queue.count("cost_usd", float(stats.estimated_cost))
+        if stats.estimated_cost and stats.currency:
+            self.queue.count(f"cost_{stats.currency}", float(stats.estimated_cost))
         if result.fatal is not None or every_sent_chunk_failed(result):
             raise ModelUnavailable(failure_reason(result))
         if outcome.not_posted is not None:
