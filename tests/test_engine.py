@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from answers import content, issue, shown_files
+from engine_diffs import DIFF, code, new_file
 from fake_chat import HANG, Entry, Messages, ScriptedChat, reply
 from keys import TEST_KEY
 
@@ -28,19 +29,6 @@ from reviewbot.pool import Step, Work
 from reviewbot.review import EngineOptions, Progress, Reviewer
 
 pytestmark = pytest.mark.usefixtures("here")  # no config file of the checkout applies
-
-
-def code(name: str, i: int) -> str:
-    return f"{name}_{i} = compute({i})  # padding to fill the chunk"
-
-
-def new_file(name: str, lines: int) -> str:
-    body = "".join(f"+{code(name, i)}\n" for i in range(lines))
-    head = f"diff --git a/{name}.py b/{name}.py\nnew file mode 100644\n--- /dev/null\n"
-    return head + f"+++ b/{name}.py\n@@ -0,0 +1,{lines} @@\n" + body
-
-
-DIFF = new_file("a", 12) + new_file("b", 12) + new_file("c", 12)
 
 
 def settings(**overrides: Any) -> Settings:
